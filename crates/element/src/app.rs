@@ -4,7 +4,7 @@ use std::any::Any;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use once_cell::sync::OnceCell;
 
@@ -68,7 +68,7 @@ struct AppInner {
     env: Env,
     registry: RwLock<ImplRegistry>,
     sources: Vec<Arc<dyn ImplementationSource>>,
-    consulted: RwLock<HashSet<String>>,
+    consulted: Mutex<HashSet<String>>,
     runtime: RwLock<HashMap<String, Arc<LoadedElement>>>,
 }
 
@@ -170,7 +170,7 @@ impl AppBuilder {
                 env: self.env,
                 registry: RwLock::new(registry),
                 sources: self.sources,
-                consulted: RwLock::new(HashSet::new()),
+                consulted: Mutex::new(HashSet::new()),
                 runtime: RwLock::new(HashMap::new()),
             }),
         })
@@ -401,26 +401,23 @@ impl App {
             return Ok(());
         }
         let name = type_element.full_name();
-        if self
+        // Held while the sources run, so each Type is consulted exactly once.
+        let mut consulted = self
             .inner
             .consulted
-            .read()
-            .map(|c| c.contains(name))
-            .unwrap_or(false)
-        {
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if consulted.contains(name) {
             return Ok(());
         }
         let mut found = Vec::new();
         for source in &self.inner.sources {
             found.extend(source.implementations_for(type_element, &self.inner.root)?);
         }
-        if let (Ok(mut registry), Ok(mut consulted)) =
-            (self.inner.registry.write(), self.inner.consulted.write())
-        {
-            if consulted.insert(name.to_owned()) {
-                for implementation in found {
-                    registry.add(implementation);
-                }
+        consulted.insert(name.to_owned());
+        if let Ok(mut registry) = self.inner.registry.write() {
+            for implementation in found {
+                registry.add(implementation);
             }
         }
         Ok(())

@@ -60,6 +60,11 @@ impl Element {
             .unwrap_or(self.full_name.as_str())
     }
 
+    /// The `title` of its e.json.
+    pub fn title(&self) -> &str {
+        &self.define.title
+    }
+
     /// The parsed e.json.
     pub fn define(&self) -> &ElementDefine {
         &self.define
