@@ -1,0 +1,469 @@
+//! Canonicalisation shared by signing and verification: the one place that decides which
+//! headers and query parameters are signed and how they are rendered, for V1 and V4.
+//!
+//! Both the signer (from a [`super::RequestParts`]) and the verifier (from what was received)
+//! call these functions, so a rule change applies to both ends at once.
+
+use http::HeaderMap;
+
+use crate::encoding::encode_into;
+
+/// The V4 payload hash used when `x-oss-content-sha256` is absent (and the only value OSS
+/// accepts for header auth).
+pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
+
+/// Header carrying the V4 payload hash.
+pub const CONTENT_SHA256: &str = "x-oss-content-sha256";
+/// Header carrying the signing time.
+pub const OSS_DATE: &str = "x-oss-date";
+/// Header carrying the STS token (V1 and V4 header auth, V4 query auth).
+pub const SECURITY_TOKEN_HEADER: &str = "x-oss-security-token";
+/// Query parameter carrying the STS token in V1 presigned URLs.
+pub const SECURITY_TOKEN_QUERY_V1: &str = "security-token";
+
+/// A header value as signed: bytes as text (lossy for non-UTF-8), surrounding whitespace trimmed.
+fn header_text(value: &http::HeaderValue) -> std::borrow::Cow<'_, str> {
+    let text = String::from_utf8_lossy(value.as_bytes());
+    match text {
+        std::borrow::Cow::Borrowed(s) => std::borrow::Cow::Borrowed(s.trim()),
+        std::borrow::Cow::Owned(s) => std::borrow::Cow::Owned(s.trim().to_owned()),
+    }
+}
+
+/// All values of header `name`, trimmed and joined with `,`; `None` when absent.
+pub fn joined_header(headers: &HeaderMap, name: &str) -> Option<String> {
+    let mut values = headers.get_all(name).iter();
+    let first = values.next()?;
+    let mut out = header_text(first).into_owned();
+    for v in values {
+        out.push(',');
+        out.push_str(&header_text(v));
+    }
+    Some(out)
+}
+
+/// The first value of header `name` as raw text (untrimmed), or `""` when absent.
+pub fn raw_header<'h>(headers: &'h HeaderMap, name: &str) -> std::borrow::Cow<'h, str> {
+    match headers.get(name) {
+        Some(v) => String::from_utf8_lossy(v.as_bytes()),
+        None => std::borrow::Cow::Borrowed(""),
+    }
+}
+
+/// Whether V4 signs header `lower_name` without being listed in AdditionalHeaders.
+pub fn v4_signed_by_default(lower_name: &str) -> bool {
+    lower_name.starts_with("x-oss-") || lower_name == "content-type" || lower_name == "content-md5"
+}
+
+/// A header the signer adds (or overrides) before canonicalising, e.g. `x-oss-date`.
+#[derive(Debug, Clone, Copy)]
+pub struct HeaderOverride<'a> {
+    /// Lower-case header name.
+    pub name: &'a str,
+    /// Value to sign.
+    pub value: &'a str,
+}
+
+/// Normalises a V4 AdditionalHeaders list: lower-case, drop default-signed names and names
+/// not `present` in the request, sort, de-duplicate.
+pub fn normalize_additional_headers<'n>(
+    names: impl IntoIterator<Item = &'n str>,
+    present: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    let mut out: Vec<String> = names
+        .into_iter()
+        .map(|n| n.trim().to_ascii_lowercase())
+        .filter(|n| !n.is_empty() && !v4_signed_by_default(n) && present(n))
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Whether header `lower_name` is present in `headers` or among `overrides`.
+pub fn header_present(
+    headers: &HeaderMap,
+    overrides: &[HeaderOverride<'_>],
+    lower_name: &str,
+) -> bool {
+    overrides.iter().any(|o| o.name == lower_name) || headers.contains_key(lower_name)
+}
+
+/// Everything that goes into a V4 canonical request.
+#[derive(Debug, Clone, Copy)]
+pub struct V4Canonical<'a> {
+    /// HTTP method, upper-case as sent.
+    pub method: &'a str,
+    /// Bucket, if the request addresses one.
+    pub bucket: Option<&'a str>,
+    /// Decoded object key, if the request addresses an object.
+    pub key: Option<&'a str>,
+    /// Decoded query pairs of the request (without `x-oss-signature`).
+    pub query: &'a [(String, String)],
+    /// Further decoded query pairs (the presign parameters the signer adds).
+    pub extra_query: &'a [(&'a str, &'a str)],
+    /// Request headers.
+    pub headers: &'a HeaderMap,
+    /// Headers added by the signer; they replace request headers of the same name.
+    pub overrides: &'a [HeaderOverride<'a>],
+    /// Normalised AdditionalHeaders (see [`normalize_additional_headers`]).
+    pub additional: &'a [String],
+}
+
+/// Appends the V4 canonical URI: strict-encoded `/bucket/key` keeping `/`.
+pub fn v4_canonical_uri(out: &mut String, bucket: Option<&str>, key: Option<&str>) {
+    out.push('/');
+    if let Some(bucket) = bucket {
+        encode_into(out, bucket, true);
+        out.push('/');
+        if let Some(key) = key {
+            encode_into(out, key, true);
+        }
+    }
+}
+
+/// Appends the V4 canonical query: every pair strict-encoded (`/` too), sorted, `name` alone
+/// for an empty value, joined by `&`.
+pub fn v4_canonical_query(out: &mut String, query: &[(String, String)], extra: &[(&str, &str)]) {
+    let mut pairs: Vec<(String, String)> = Vec::with_capacity(query.len() + extra.len());
+    let enc = |s: &str| {
+        let mut e = String::with_capacity(s.len() + 8);
+        encode_into(&mut e, s, false);
+        e
+    };
+    for (n, v) in query {
+        pairs.push((enc(n), enc(v)));
+    }
+    for (n, v) in extra {
+        pairs.push((enc(n), enc(v)));
+    }
+    pairs.sort_unstable();
+    for (i, (n, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(n);
+        if !v.is_empty() {
+            out.push('=');
+            out.push_str(v);
+        }
+    }
+}
+
+/// The signed V4 headers, lower-case name and value, sorted by name.
+pub fn v4_canonical_headers(c: &V4Canonical<'_>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::with_capacity(8);
+    for name in c.headers.keys() {
+        let lower = name.as_str();
+        if c.overrides.iter().any(|o| o.name == lower) {
+            continue;
+        }
+        if v4_signed_by_default(lower) || c.additional.iter().any(|a| a == lower) {
+            if let Some(value) = joined_header(c.headers, lower) {
+                out.push((lower.to_owned(), value));
+            }
+        }
+    }
+    for o in c.overrides {
+        if v4_signed_by_default(o.name) || c.additional.iter().any(|a| a == o.name) {
+            out.push((o.name.to_owned(), o.value.trim().to_owned()));
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// The V4 payload hash: `x-oss-content-sha256` (override first, then request) or
+/// `UNSIGNED-PAYLOAD`.
+pub fn v4_payload_hash(c: &V4Canonical<'_>) -> String {
+    if let Some(o) = c.overrides.iter().find(|o| o.name == CONTENT_SHA256) {
+        return o.value.trim().to_owned();
+    }
+    joined_header(c.headers, CONTENT_SHA256).unwrap_or_else(|| UNSIGNED_PAYLOAD.to_owned())
+}
+
+/// Builds the V4 canonical request.
+pub fn v4_canonical_request(c: &V4Canonical<'_>) -> String {
+    let mut out = String::with_capacity(512);
+    out.push_str(c.method);
+    out.push('\n');
+    v4_canonical_uri(&mut out, c.bucket, c.key);
+    out.push('\n');
+    v4_canonical_query(&mut out, c.query, c.extra_query);
+    out.push('\n');
+    for (name, value) in v4_canonical_headers(c) {
+        out.push_str(&name);
+        out.push(':');
+        out.push_str(&value);
+        out.push('\n');
+    }
+    out.push('\n');
+    for (i, a) in c.additional.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(a);
+    }
+    out.push('\n');
+    out.push_str(&v4_payload_hash(c));
+    out
+}
+
+/// Query parameter names that V1 signs (the union of every official SDK's list, so the server
+/// knows every real sub-resource). Any name starting with `x-oss-` is signed as well.
+pub const V1_SUB_RESOURCES: &[&str] = &[
+    "accessPoint",
+    "acl",
+    "append",
+    "asyncFetch",
+    "bucketInfo",
+    "callback",
+    "callback-var",
+    "cloudboxes",
+    "cname",
+    "comp",
+    "continuation-token",
+    "cors",
+    "delete",
+    "encryption",
+    "endTime",
+    "group",
+    "httpsConfig",
+    "img",
+    "inventory",
+    "inventoryId",
+    "lifecycle",
+    "link",
+    "live",
+    "location",
+    "logging",
+    "metaQuery",
+    "objectInfo",
+    "objectMeta",
+    "partNumber",
+    "policy",
+    "position",
+    "publicAccessBlock",
+    "qos",
+    "qosInfo",
+    "referer",
+    "regionList",
+    "replication",
+    "replicationLocation",
+    "replicationProgress",
+    "requestPayment",
+    "resourceGroup",
+    "response-cache-control",
+    "response-content-disposition",
+    "response-content-encoding",
+    "response-content-language",
+    "response-content-type",
+    "response-expires",
+    "responseHeader",
+    "restore",
+    "rtc",
+    "seal",
+    "security-token",
+    "sequential",
+    "startTime",
+    "stat",
+    "status",
+    "style",
+    "styleName",
+    "symlink",
+    "tagging",
+    "transferAcceleration",
+    "udf",
+    "udfApplication",
+    "udfApplicationLog",
+    "udfId",
+    "udfImage",
+    "udfImageDesc",
+    "udfName",
+    "uploadId",
+    "uploads",
+    "versionId",
+    "versioning",
+    "versions",
+    "vod",
+    "website",
+    "withHashContext",
+    "worm",
+    "wormExtend",
+    "wormId",
+];
+
+/// Whether V1 signs query parameter `name` (decoded).
+pub fn v1_is_sub_resource(name: &str) -> bool {
+    name.starts_with("x-oss-") || V1_SUB_RESOURCES.binary_search(&name).is_ok()
+}
+
+/// Everything that goes into a V1 string to sign.
+#[derive(Debug, Clone, Copy)]
+pub struct V1Canonical<'a> {
+    /// HTTP method, upper-case as sent.
+    pub method: &'a str,
+    /// Bucket, if the request addresses one.
+    pub bucket: Option<&'a str>,
+    /// Decoded object key, if the request addresses an object.
+    pub key: Option<&'a str>,
+    /// Decoded query pairs (only sub-resources are signed).
+    pub query: &'a [(String, String)],
+    /// Further decoded query pairs (e.g. `security-token` added by the presigner).
+    pub extra_query: &'a [(&'a str, &'a str)],
+    /// Request headers.
+    pub headers: &'a HeaderMap,
+    /// Headers added by the signer; they replace request headers of the same name.
+    pub overrides: &'a [HeaderOverride<'a>],
+    /// The Date line: `x-oss-date`/`Date` for header auth, `Expires` for presigned URLs.
+    pub date: &'a str,
+}
+
+/// Appends the V1 CanonicalizedResource: `/bucket/key` (raw key) plus sorted sub-resources.
+pub fn v1_canonical_resource(
+    out: &mut String,
+    bucket: Option<&str>,
+    key: Option<&str>,
+    query: &[(String, String)],
+    extra: &[(&str, &str)],
+) {
+    out.push('/');
+    if let Some(bucket) = bucket {
+        out.push_str(bucket);
+        out.push('/');
+        if let Some(key) = key {
+            out.push_str(key);
+        }
+    }
+    let mut subs: Vec<(&str, &str)> = query
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .chain(extra.iter().copied())
+        .filter(|(n, _)| v1_is_sub_resource(n))
+        .collect();
+    if subs.is_empty() {
+        return;
+    }
+    subs.sort_unstable();
+    out.push('?');
+    for (i, (n, v)) in subs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(n);
+        if !v.is_empty() {
+            out.push('=');
+            out.push_str(v);
+        }
+    }
+}
+
+/// Builds the V1 string to sign.
+pub fn v1_string_to_sign(c: &V1Canonical<'_>) -> String {
+    let mut out = String::with_capacity(256);
+    out.push_str(c.method);
+    out.push('\n');
+    out.push_str(&raw_header(c.headers, "content-md5"));
+    out.push('\n');
+    out.push_str(&raw_header(c.headers, "content-type"));
+    out.push('\n');
+    out.push_str(c.date);
+    out.push('\n');
+    let mut oss_headers: Vec<(String, String)> = Vec::with_capacity(6);
+    for name in c.headers.keys() {
+        let lower = name.as_str();
+        if lower.starts_with("x-oss-") && !c.overrides.iter().any(|o| o.name == lower) {
+            if let Some(value) = joined_header(c.headers, lower) {
+                oss_headers.push((lower.to_owned(), value));
+            }
+        }
+    }
+    for o in c.overrides {
+        if o.name.starts_with("x-oss-") {
+            oss_headers.push((o.name.to_owned(), o.value.trim().to_owned()));
+        }
+    }
+    oss_headers.sort_unstable();
+    for (n, v) in &oss_headers {
+        out.push_str(n);
+        out.push(':');
+        out.push_str(v);
+        out.push('\n');
+    }
+    v1_canonical_resource(&mut out, c.bucket, c.key, c.query, c.extra_query);
+    out
+}
+
+/// Masks secret values inside a canonical request or string to sign (STS tokens in header
+/// lines and query parameters), so the text can go into logs and error messages.
+pub fn redact_secrets(text: &str) -> String {
+    const MASK: &str = "******";
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if let Some(rest) = line.strip_prefix("x-oss-security-token:") {
+            let _ = rest;
+            out.push_str("x-oss-security-token:");
+            out.push_str(MASK);
+            continue;
+        }
+        let mut remaining = line;
+        loop {
+            let found = ["x-oss-security-token=", "security-token="]
+                .iter()
+                .filter_map(|pat| remaining.find(pat).map(|at| (at, pat.len())))
+                .min();
+            match found {
+                Some((at, len)) => {
+                    out.push_str(&remaining[..at + len]);
+                    let after = &remaining[at + len..];
+                    let end = after.find('&').unwrap_or(after.len());
+                    out.push_str(MASK);
+                    remaining = &after[end..];
+                }
+                None => {
+                    out.push_str(remaining);
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sub_resource_list_is_sorted_for_binary_search() {
+        let mut sorted = V1_SUB_RESOURCES.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(sorted, V1_SUB_RESOURCES);
+        assert!(v1_is_sub_resource("uploadId"));
+        assert!(v1_is_sub_resource("x-oss-process"));
+        assert!(!v1_is_sub_resource("prefix"));
+        assert!(!v1_is_sub_resource("max-keys"));
+    }
+
+    #[test]
+    fn additional_headers_normalisation() {
+        let present = |n: &str| matches!(n, "abc" | "zabc" | "x-oss-head1");
+        assert_eq!(
+            normalize_additional_headers(["x-oss-no-exist", "ZAbc", "x-oss-head1", "abc"], present),
+            vec!["abc", "zabc"]
+        );
+    }
+
+    #[test]
+    fn redaction_masks_tokens_only() {
+        let s = "GET\nx-oss-security-token:tok\n/b/k?security-token=tok&versionId=v";
+        let r = redact_secrets(s);
+        assert!(!r.contains("tok\n") && !r.contains("=tok"));
+        assert!(r.contains("versionId=v"));
+        let q = "a=1&x-oss-security-token=abc&z";
+        assert_eq!(redact_secrets(q), "a=1&x-oss-security-token=******&z");
+    }
+}
