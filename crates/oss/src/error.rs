@@ -158,7 +158,6 @@ impl OssError {
         }
     }
 
-    #[allow(dead_code)] // used by the client module
     pub(crate) fn protocol(operation: &'static str, reason: impl Into<String>) -> Self {
         OssError::Protocol {
             operation,

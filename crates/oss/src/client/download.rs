@@ -1,0 +1,203 @@
+//! The streaming body of GetObject, with the CRC-64 check of full downloads.
+
+use std::fmt;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::stream::BoxStream;
+use futures::{Stream, StreamExt};
+use tokio::io::AsyncWriteExt;
+
+use super::types::{ContentRange, ObjectMeta};
+use crate::crc64::Crc64;
+use crate::error::OssError;
+
+/// Result of GetObject: metadata now, content as a stream.
+#[derive(Debug)]
+pub struct GetObjectOutput {
+    /// Response metadata (for a ranged read, `content_length` is the range length and `crc64`
+    /// is the whole object's).
+    pub meta: ObjectMeta,
+    /// `Content-Range` of a `206` answer.
+    pub content_range: Option<ContentRange>,
+    /// The content.
+    pub body: ObjectBody,
+}
+
+/// The content of a GetObject answer, as a stream of chunks.
+///
+/// For a full read (no range) whose answer carries `x-oss-hash-crc64ecma`, the CRC-64 of the
+/// received bytes is compared at the end: a mismatch is yielded as a final
+/// [`OssError::CrcMismatch`] item instead of a clean end of stream. Each chunk must arrive
+/// within the client's read timeout.
+pub struct ObjectBody {
+    inner: BoxStream<'static, Result<Bytes, reqwest::Error>>,
+    key: String,
+    expected_crc: Option<u64>,
+    crc: Crc64,
+    read_timeout: Duration,
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+    done: bool,
+}
+
+impl fmt::Debug for ObjectBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ObjectBody")
+            .field("key", &self.key)
+            .field("expected_crc", &self.expected_crc)
+            .field("received", &self.crc.len())
+            .finish()
+    }
+}
+
+impl ObjectBody {
+    pub(crate) fn new(
+        response: reqwest::Response,
+        key: &str,
+        expected_crc: Option<u64>,
+        read_timeout: Duration,
+    ) -> ObjectBody {
+        ObjectBody {
+            inner: response.bytes_stream().boxed(),
+            key: key.to_owned(),
+            expected_crc,
+            crc: Crc64::new(),
+            read_timeout,
+            sleep: None,
+            done: false,
+        }
+    }
+
+    /// Whether the CRC-64 of this body will be verified at its end.
+    pub fn is_crc_checked(&self) -> bool {
+        self.expected_crc.is_some()
+    }
+
+    /// Reads the whole content into memory (verified when [`is_crc_checked`](Self::is_crc_checked)).
+    pub async fn bytes(mut self) -> Result<Bytes, OssError> {
+        let mut out = bytes::BytesMut::new();
+        while let Some(chunk) = self.next().await {
+            out.extend_from_slice(&chunk?);
+        }
+        Ok(out.freeze())
+    }
+
+    /// Streams the content into `writer`, returning the number of bytes written. Returns the
+    /// CRC error after writing everything if the content was corrupted: the caller must then
+    /// discard what was written.
+    pub async fn write_to<W>(mut self, writer: &mut W) -> Result<u64, OssError>
+    where
+        W: tokio::io::AsyncWrite + Unpin,
+    {
+        let mut written = 0u64;
+        while let Some(chunk) = self.next().await {
+            let chunk = chunk?;
+            writer.write_all(&chunk).await.map_err(|e| OssError::Io {
+                path: PathBuf::from("<writer>"),
+                source: e,
+            })?;
+            written += chunk.len() as u64;
+        }
+        writer.flush().await.map_err(|e| OssError::Io {
+            path: PathBuf::from("<writer>"),
+            source: e,
+        })?;
+        Ok(written)
+    }
+
+    /// Downloads into `path` through a temporary file in the same directory, renamed into
+    /// place only when the whole content arrived and (for full reads) its CRC-64 matched; on
+    /// any failure the temporary file is removed and `path` is left untouched.
+    pub async fn save_to_file(self, path: &Path) -> Result<u64, OssError> {
+        let io = |source| OssError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "download".to_owned());
+        let temp = dir.join(format!(
+            ".{name}.{}.{:08x}.part",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
+        let result = async {
+            let mut file = tokio::fs::File::create(&temp).await.map_err(io)?;
+            let n = self.write_to(&mut file).await?;
+            file.sync_all().await.map_err(io)?;
+            drop(file);
+            tokio::fs::rename(&temp, path).await.map_err(io)?;
+            Ok(n)
+        }
+        .await;
+        if result.is_err() {
+            let _ = tokio::fs::remove_file(&temp).await;
+        }
+        result
+    }
+}
+
+impl Stream for ObjectBody {
+    type Item = Result<Bytes, OssError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        let this = &mut *self;
+        match this.inner.poll_next_unpin(cx) {
+            Poll::Ready(Some(Ok(chunk))) => {
+                this.sleep = None;
+                this.crc.update(&chunk);
+                Poll::Ready(Some(Ok(chunk)))
+            }
+            Poll::Ready(Some(Err(e))) => {
+                this.done = true;
+                Poll::Ready(Some(Err(super::transport::map_reqwest(
+                    "GetObject",
+                    e,
+                    this.read_timeout,
+                ))))
+            }
+            Poll::Ready(None) => {
+                this.done = true;
+                match this.expected_crc {
+                    Some(server) if server != this.crc.finish() => {
+                        Poll::Ready(Some(Err(OssError::CrcMismatch {
+                            operation: "GetObject",
+                            key: this.key.clone(),
+                            client: this.crc.finish(),
+                            server,
+                        })))
+                    }
+                    _ => Poll::Ready(None),
+                }
+            }
+            Poll::Pending => {
+                let timeout = this.read_timeout;
+                let sleep = this
+                    .sleep
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+                match sleep.as_mut().poll(cx) {
+                    Poll::Ready(()) => {
+                        this.done = true;
+                        Poll::Ready(Some(Err(OssError::Timeout {
+                            operation: "GetObject",
+                            after: timeout,
+                        })))
+                    }
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
+}
