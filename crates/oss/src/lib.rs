@@ -14,4 +14,5 @@ pub mod client;
 pub mod crc64;
 pub mod endpoint;
 pub mod error;
+pub mod transfer;
 pub mod xml;
