@@ -1,0 +1,263 @@
+//! The HTTP API: request parsing, authentication, routing to one handler per OSS call, and the
+//! common response headers (`x-oss-request-id`, `Server`, `Date`).
+
+pub mod auth;
+pub mod bucket;
+pub mod error;
+pub mod multipart;
+pub mod object;
+pub mod post_object;
+pub mod request;
+pub mod xml;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use bytes::Bytes;
+use futures::StreamExt;
+use http::{HeaderValue, Method, StatusCode};
+
+use crate::config::AccessKey;
+use crate::faults::FaultHandle;
+use crate::storage::Store;
+use auth::Principal;
+use error::ApiError;
+use request::{BodyStream, Query, RequestCtx};
+
+/// Shared state of a running server.
+pub struct AppState {
+    /// Object storage.
+    pub store: Arc<Store>,
+    /// Region served.
+    pub region: String,
+    /// Accepted credentials (empty: open server).
+    pub credentials: Vec<AccessKey>,
+    /// Host names that address the server itself.
+    pub server_names: Vec<String>,
+    /// Largest accepted clock skew.
+    pub max_skew: Duration,
+    /// Fault injection.
+    pub faults: FaultHandle,
+    /// Request counter for request ids.
+    pub requests: AtomicU64,
+    /// Random per-process prefix of request ids.
+    pub id_prefix: u32,
+}
+
+impl AppState {
+    fn next_request_id(&self) -> String {
+        let n = self.requests.fetch_add(1, Ordering::Relaxed);
+        format!("{:08X}{:016X}", self.id_prefix, n)
+    }
+}
+
+/// The single axum handler: every request goes through here.
+pub async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let request_id = state.next_request_id();
+    let (parts, body) = request.into_parts();
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
+        .unwrap_or_default();
+    let method = parts.method.clone();
+    let fault = state.faults.decide(method.as_str(), parts.uri.path());
+    if let Some(delay) = fault.delay {
+        tokio::time::sleep(delay).await;
+    }
+    let mut response = if let Some(status) = fault.status {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let code = if status == StatusCode::SERVICE_UNAVAILABLE {
+            "ServiceUnavailable"
+        } else {
+            "InternalError"
+        };
+        ApiError::new(status, code, "Injected fault: please retry.").into_response(
+            &method,
+            &request_id,
+            &host,
+        )
+    } else {
+        let mut stream: BodyStream = Box::pin(
+            body.into_data_stream()
+                .map(|r| r.map_err(std::io::Error::other)),
+        );
+        if let Some(limit) = fault.cut_request_after {
+            stream = Box::pin(cut_stream(stream, limit));
+        }
+        let result = route(&state, parts, stream, &request_id, &host).await;
+        let mut response = match result {
+            Ok(r) => r,
+            Err(e) => e.into_response(&method, &request_id, &host),
+        };
+        if fault.cut_request_after.is_some() {
+            // Close the connection: the body fails before its first byte.
+            *response.body_mut() = Body::from_stream(futures::stream::once(async {
+                Err::<Bytes, _>(std::io::Error::other("injected connection cut"))
+            }));
+        }
+        response
+    };
+    if let Some(limit) = fault.cut_response_after {
+        let body = std::mem::take(response.body_mut());
+        let stream = cut_stream(
+            Box::pin(
+                body.into_data_stream()
+                    .map(|r| r.map_err(std::io::Error::other)),
+            ),
+            limit,
+        );
+        *response.body_mut() = Body::from_stream(stream);
+    }
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        headers.insert("x-oss-request-id", v);
+    }
+    headers.insert("server", HeaderValue::from_static("AliyunOSS"));
+    if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(std::time::SystemTime::now())) {
+        headers.insert("date", v);
+    }
+    response
+}
+
+/// Passes `limit` bytes through, then fails (which makes hyper drop the connection).
+fn cut_stream(
+    stream: BodyStream,
+    limit: u64,
+) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send {
+    futures::stream::unfold(
+        (stream, 0u64, false),
+        move |(mut s, sent, done)| async move {
+            if done {
+                return None;
+            }
+            if sent >= limit {
+                return Some((
+                    Err(std::io::Error::other("injected connection cut")),
+                    (s, sent, true),
+                ));
+            }
+            match s.next().await {
+                None => None,
+                Some(Err(e)) => Some((Err(e), (s, sent, true))),
+                Some(Ok(mut chunk)) => {
+                    let room = (limit - sent) as usize;
+                    if chunk.len() > room {
+                        chunk.truncate(room);
+                    }
+                    let n = chunk.len() as u64;
+                    Some((Ok(chunk), (s, sent + n, false)))
+                }
+            }
+        },
+    )
+}
+
+async fn route(
+    state: &AppState,
+    parts: http::request::Parts,
+    body: BodyStream,
+    request_id: &str,
+    host: &str,
+) -> Result<Response, ApiError> {
+    let (bucket, key) = request::resolve_address(
+        Some(host).filter(|h| !h.is_empty()),
+        parts.uri.path(),
+        &state.server_names,
+    )?;
+    let raw_query = parts.uri.query().unwrap_or("").to_string();
+    let ctx = RequestCtx {
+        method: parts.method,
+        bucket,
+        key,
+        query: Query::parse(&raw_query),
+        raw_query,
+        headers: parts.headers,
+        request_id: request_id.to_string(),
+        host: host.to_string(),
+    };
+    if let Some(key) = &ctx.key {
+        jitstore_oss::encoding::validate_object_key(key)
+            .map_err(|e| ApiError::invalid_object_name(e.to_string()))?;
+    }
+    if let Some(b) = &ctx.bucket {
+        if jitstore_oss::encoding::validate_bucket_name(b).is_err() {
+            return Err(ApiError::invalid_bucket_name(b));
+        }
+    }
+    if post_object::is_post_object(&ctx) {
+        // PostObject carries its signature in the form, not in headers or the query.
+        return post_object::post_object(state, &ctx, body).await;
+    }
+    match auth::authenticate(state, &ctx)? {
+        Principal::Anonymous => auth::authorize_anonymous(state, &ctx)?,
+        Principal::Open | Principal::Key(_) => {}
+    }
+    dispatch(state, &ctx, body).await
+}
+
+async fn dispatch(
+    state: &AppState,
+    ctx: &RequestCtx,
+    body: BodyStream,
+) -> Result<Response, ApiError> {
+    let q = &ctx.query;
+    match (&ctx.bucket, &ctx.key) {
+        (None, _) => match ctx.method {
+            Method::GET => bucket::list_buckets(state, ctx),
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        (Some(_), None) => match ctx.method {
+            Method::PUT if q.has("acl") => put_bucket_acl(state, ctx),
+            Method::PUT => bucket::put_bucket(state, ctx, body).await,
+            Method::DELETE => bucket::delete_bucket(state, ctx),
+            Method::GET if q.has("location") => bucket::get_bucket_location(state, ctx),
+            Method::GET if q.has("bucketInfo") => bucket::get_bucket_info(state, ctx),
+            Method::GET if q.has("uploads") => multipart::list_uploads(state, ctx),
+            Method::GET if q.has("acl") => bucket::get_bucket_acl(state, ctx),
+            Method::GET if q.get("list-type") == Some("2") => bucket::list_objects_v2(state, ctx),
+            Method::GET => bucket::list_objects_v1(state, ctx),
+            Method::HEAD => {
+                bucket::bucket_of(state, ctx)?;
+                Ok(Response::new(Body::empty()))
+            }
+            Method::POST if q.has("delete") => bucket::delete_multiple(state, ctx, body).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        (Some(_), Some(_)) => match ctx.method {
+            Method::PUT if q.has("uploadId") => multipart::upload_part(state, ctx, body).await,
+            Method::PUT => match ctx.header("x-oss-copy-source").map(str::to_string) {
+                Some(source) => object::copy_object(state, ctx, &source).await,
+                None => object::put_object(state, ctx, body).await,
+            },
+            Method::GET if q.has("uploadId") => multipart::list_parts(state, ctx).await,
+            Method::GET => object::get_object(state, ctx, false).await,
+            Method::HEAD if q.has("objectMeta") => object::get_object_meta(state, ctx).await,
+            Method::HEAD => object::get_object(state, ctx, true).await,
+            Method::DELETE if q.has("uploadId") => multipart::abort(state, ctx),
+            Method::DELETE => object::delete_object(state, ctx).await,
+            Method::POST if q.has("uploads") => multipart::initiate(state, ctx),
+            Method::POST if q.has("uploadId") => multipart::complete(state, ctx, body).await,
+            Method::POST if q.has("append") => object::append_object(state, ctx, body).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+    }
+}
+
+fn put_bucket_acl(state: &AppState, ctx: &RequestCtx) -> Result<Response, ApiError> {
+    let bucket = bucket::bucket_of(state, ctx)?;
+    let acl = ctx.header("x-oss-acl").unwrap_or("private");
+    if !matches!(acl, "private" | "public-read" | "public-read-write") {
+        return Err(ApiError::invalid_argument(format!(
+            "Invalid x-oss-acl {acl:?}."
+        )));
+    }
+    bucket.set_acl(acl)?;
+    Ok(Response::new(Body::empty()))
+}

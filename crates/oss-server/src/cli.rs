@@ -1,0 +1,169 @@
+//! `jitstore serve`: command-line settings and the serve loop (shared by the `jitstore` CLI and
+//! the `jitstore-oss-server` binary).
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use crate::config::{AccessKey, ConfigError, ServerConfig};
+use crate::server::{Server, ServerError};
+
+/// Flags of `jitstore serve`. Flags override (scalars) or extend (lists) the `--config` file.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Data directory (objects and buckets live here).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Listen address; use port 0 for any free port.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub addr: Option<SocketAddr>,
+    /// Region checked in V4 signatures (default cn-hangzhou).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Bucket to create at start (repeatable).
+    #[arg(long = "bucket", value_name = "NAME")]
+    pub buckets: Vec<String>,
+    /// AccessKey ID accepted by the server (with --access-key-secret).
+    #[arg(
+        long,
+        value_name = "AK",
+        env = "JITSTORE_SERVE_ACCESS_KEY_ID",
+        requires = "access_key_secret"
+    )]
+    pub access_key_id: Option<String>,
+    /// AccessKey secret accepted by the server.
+    #[arg(
+        long,
+        value_name = "SK",
+        env = "JITSTORE_SERVE_ACCESS_KEY_SECRET",
+        hide_env_values = true,
+        requires = "access_key_id"
+    )]
+    pub access_key_secret: Option<String>,
+    /// STS security token that must accompany the key.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "JITSTORE_SERVE_SECURITY_TOKEN",
+        hide_env_values = true,
+        requires = "access_key_id"
+    )]
+    pub security_token: Option<String>,
+    /// Bucket (created at start) that anonymous clients may read (repeatable).
+    #[arg(long = "public-read", value_name = "NAME")]
+    pub public_read: Vec<String>,
+    /// Extra host name meaning "this server" for virtual-hosted addressing (repeatable;
+    /// `localhost` is always one).
+    #[arg(long = "server-name", value_name = "HOST")]
+    pub server_names: Vec<String>,
+    /// JSON config file with the same settings (field names of `ServerConfig`).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// `jitstore serve` failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// Neither `--data` nor a config file gave a data directory.
+    #[error("no data directory: pass --data DIR or set data_dir in the --config file")]
+    NoDataDir,
+    /// The config file is unusable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The server could not start.
+    #[error(transparent)]
+    Server(#[from] ServerError),
+    /// Waiting for the stop signal failed.
+    #[error("cannot wait for the stop signal: {0}")]
+    Signal(std::io::Error),
+}
+
+impl ServeArgs {
+    /// Merges the config file (if any) with the flags.
+    pub fn to_config(&self) -> Result<ServerConfig, ServeError> {
+        let mut config = match (&self.config, &self.data) {
+            (Some(file), _) => ServerConfig::from_file(file)?,
+            (None, Some(data)) => ServerConfig::new(data),
+            (None, None) => return Err(ServeError::NoDataDir),
+        };
+        if let Some(data) = &self.data {
+            config.data_dir = data.clone();
+        }
+        if config.data_dir.as_os_str().is_empty() {
+            return Err(ServeError::NoDataDir);
+        }
+        if let Some(addr) = self.addr {
+            config.addr = addr;
+        }
+        if let Some(region) = &self.region {
+            config.region = region.clone();
+        }
+        config.buckets.extend(self.buckets.iter().cloned());
+        config.public_read.extend(self.public_read.iter().cloned());
+        config
+            .server_names
+            .extend(self.server_names.iter().cloned());
+        if let (Some(ak), Some(sk)) = (&self.access_key_id, &self.access_key_secret) {
+            let mut key = AccessKey::new(ak.clone(), sk.clone());
+            if let Some(token) = &self.security_token {
+                key = key.with_security_token(token.clone());
+            }
+            config.credentials.push(key);
+        }
+        Ok(config)
+    }
+}
+
+/// Runs the server until Ctrl-C (or SIGTERM), printing the address it listens on first:
+/// `jitstore OSS server listening on http://HOST:PORT`.
+pub async fn run_serve(args: ServeArgs) -> Result<(), ServeError> {
+    let config = args.to_config()?;
+    let open = config.credentials.is_empty();
+    let buckets: Vec<String> = config
+        .buckets
+        .iter()
+        .chain(config.public_read.iter())
+        .cloned()
+        .collect();
+    let region = config.region.clone();
+    let data = config.data_dir.clone();
+    let server = Server::start(config).await?;
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "jitstore OSS server listening on {}",
+            server.endpoint()
+        );
+        let _ = writeln!(
+            out,
+            "region {region}, data {}, buckets [{}]",
+            data.display(),
+            buckets.join(", ")
+        );
+        if open {
+            let _ = writeln!(
+                out,
+                "warning: no credentials configured; every request is accepted without a signature check"
+            );
+        }
+        let _ = out.flush();
+    }
+    wait_for_stop().await.map_err(ServeError::Signal)?;
+    server.shutdown().await;
+    Ok(())
+}
+
+#[cfg(unix)]
+async fn wait_for_stop() -> std::io::Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r,
+        _ = term.recv() => Ok(()),
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_stop() -> std::io::Result<()> {
+    tokio::signal::ctrl_c().await
+}

@@ -1,0 +1,202 @@
+//! Server settings: what `Server::start` needs, also loadable from a JSON config file.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::faults::FaultPlan;
+
+/// Default region, as on OSS's most common endpoint.
+pub const DEFAULT_REGION: &str = "cn-hangzhou";
+
+/// One accepted access key. With `security_token` set, requests must also carry that STS token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessKey {
+    /// AccessKey ID.
+    pub access_key_id: String,
+    /// AccessKey secret (never printed).
+    pub access_key_secret: String,
+    /// STS security token that must accompany this key, if any.
+    #[serde(default)]
+    pub security_token: Option<String>,
+}
+
+impl AccessKey {
+    /// A long-term key pair.
+    pub fn new(access_key_id: impl Into<String>, access_key_secret: impl Into<String>) -> Self {
+        AccessKey {
+            access_key_id: access_key_id.into(),
+            access_key_secret: access_key_secret.into(),
+            security_token: None,
+        }
+    }
+
+    /// A temporary (STS) key: the token must be sent with every request.
+    pub fn with_security_token(mut self, token: impl Into<String>) -> Self {
+        self.security_token = Some(token.into());
+        self
+    }
+}
+
+impl std::fmt::Debug for AccessKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessKey")
+            .field("access_key_id", &self.access_key_id)
+            .field("access_key_secret", &"<redacted>")
+            .field(
+                "security_token",
+                &self.security_token.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
+}
+
+/// Everything the server needs to run.
+///
+/// With no `credentials` the server runs open: every request is accepted without checking its
+/// signature (handy for a quick local start; `jitstore serve` warns about it).
+///
+/// ```
+/// use jitstore_oss_server::{AccessKey, ServerConfig};
+/// let dir = tempfile::tempdir().unwrap();
+/// let config = ServerConfig::new(dir.path())
+///     .bucket("demo")
+///     .credential(AccessKey::new("ak", "sk"));
+/// assert_eq!(config.region, "cn-hangzhou");
+/// assert_eq!(config.addr.ip().to_string(), "127.0.0.1");
+/// ```
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Data directory (created if missing).
+    pub data_dir: PathBuf,
+    /// Listen address; port 0 picks a free port.
+    #[serde(default = "default_addr")]
+    pub addr: SocketAddr,
+    /// Region checked in V4 signatures and reported by GetBucketLocation.
+    #[serde(default = "default_region")]
+    pub region: String,
+    /// Buckets created at start if missing.
+    #[serde(default)]
+    pub buckets: Vec<String>,
+    /// Accepted credentials (empty: no authentication).
+    #[serde(default)]
+    pub credentials: Vec<AccessKey>,
+    /// Buckets (created if missing) that anonymous clients may read (GET/HEAD).
+    #[serde(default)]
+    pub public_read: Vec<String>,
+    /// Host names that address the server itself (path-style); `bucket.<name>` is
+    /// virtual-hosted. IP literals and single-label hosts are always path-style.
+    #[serde(default = "default_server_names")]
+    pub server_names: Vec<String>,
+    /// Maximum allowed clock skew for signed requests, in seconds.
+    #[serde(default = "default_max_skew")]
+    pub max_skew_secs: u64,
+    /// Initial fault plan (off by default).
+    #[serde(default)]
+    pub faults: FaultPlan,
+}
+
+fn default_addr() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 0))
+}
+
+fn default_region() -> String {
+    DEFAULT_REGION.to_string()
+}
+
+fn default_server_names() -> Vec<String> {
+    vec!["localhost".to_string()]
+}
+
+fn default_max_skew() -> u64 {
+    15 * 60
+}
+
+/// A config file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not a valid server config.
+    #[error("invalid config file {path}: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The JSON error (names the unknown or bad field).
+        source: serde_json::Error,
+    },
+}
+
+impl ServerConfig {
+    /// Defaults for `data_dir`: 127.0.0.1:0, region cn-hangzhou, no buckets, no credentials.
+    pub fn new(data_dir: impl AsRef<Path>) -> Self {
+        ServerConfig {
+            data_dir: data_dir.as_ref().to_path_buf(),
+            addr: default_addr(),
+            region: default_region(),
+            buckets: Vec::new(),
+            credentials: Vec::new(),
+            public_read: Vec::new(),
+            server_names: default_server_names(),
+            max_skew_secs: default_max_skew(),
+            faults: FaultPlan::default(),
+        }
+    }
+
+    /// Reads a JSON config file (same field names as this struct).
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        serde_json::from_slice(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    /// Adds a bucket created at start.
+    pub fn bucket(mut self, name: impl Into<String>) -> Self {
+        self.buckets.push(name.into());
+        self
+    }
+
+    /// Adds an accepted credential.
+    pub fn credential(mut self, key: AccessKey) -> Self {
+        self.credentials.push(key);
+        self
+    }
+
+    /// Adds a public-read bucket (created at start).
+    pub fn public_read_bucket(mut self, name: impl Into<String>) -> Self {
+        self.public_read.push(name.into());
+        self
+    }
+
+    /// Sets the listen address.
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Sets the region.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = region.into();
+        self
+    }
+
+    /// Sets the initial fault plan.
+    pub fn faults(mut self, plan: FaultPlan) -> Self {
+        self.faults = plan;
+        self
+    }
+}

@@ -1,0 +1,139 @@
+//! Object metadata and the on-disk object file format.
+//!
+//! An object is one file: its data, then its metadata as JSON, then the JSON length (u64 LE)
+//! and an 8-byte magic. Data and metadata therefore change together with a single `rename`,
+//! and a reader that opened the file keeps one consistent version however many writers follow.
+
+use std::io::SeekFrom;
+
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+
+/// Marks the end of a complete object file.
+pub const MAGIC: &[u8; 8] = b"JSOSS001";
+/// Bytes after the metadata JSON: its length (u64 LE) and [`MAGIC`].
+pub const TRAILER_LEN: u64 = 16;
+/// Largest metadata block the reader accepts (user metadata is capped far below this).
+const MAX_META_LEN: u64 = 1 << 20;
+
+/// How an object came to be, as reported in `x-oss-object-type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ObjectType {
+    /// Written by PutObject, CopyObject or PostObject.
+    Normal,
+    /// Written by AppendObject; further appends are allowed.
+    Appendable,
+    /// Assembled by CompleteMultipartUpload.
+    Multipart,
+}
+
+impl ObjectType {
+    /// The name OSS uses on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectType::Normal => "Normal",
+            ObjectType::Appendable => "Appendable",
+            ObjectType::Multipart => "Multipart",
+        }
+    }
+}
+
+/// Headers stored with an object and replayed on GET/HEAD.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentHeaders {
+    /// `Content-Type`.
+    pub content_type: Option<String>,
+    /// `Cache-Control`.
+    pub cache_control: Option<String>,
+    /// `Content-Disposition`.
+    pub content_disposition: Option<String>,
+    /// `Content-Encoding`.
+    pub content_encoding: Option<String>,
+    /// `Content-Language`.
+    pub content_language: Option<String>,
+    /// `Expires`.
+    pub expires: Option<String>,
+    /// User metadata: lower-cased names without the `x-oss-meta-` prefix, sorted by name.
+    pub user_meta: Vec<(String, String)>,
+    /// `x-oss-storage-class` (defaults to `Standard`).
+    pub storage_class: Option<String>,
+    /// `x-oss-object-acl`, if one was set.
+    pub acl: Option<String>,
+}
+
+/// Everything known about one stored object version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectMeta {
+    /// The object key (UTF-8, as the client sent it).
+    pub key: String,
+    /// Data length in bytes.
+    pub size: u64,
+    /// ETag without quotes: upper-hex MD5, or `HEX-N` for multipart objects.
+    pub etag: String,
+    /// CRC-64/XZ of the data (`x-oss-hash-crc64ecma`).
+    pub crc64: u64,
+    /// Base64 MD5 of the data when the ETag is an MD5.
+    pub content_md5: Option<String>,
+    /// Last modification, milliseconds since the Unix epoch.
+    pub last_modified_ms: i64,
+    /// Normal, Appendable or Multipart.
+    pub object_type: ObjectType,
+    /// Stored content headers and user metadata.
+    pub headers: ContentHeaders,
+}
+
+impl ObjectMeta {
+    /// The ETag as sent on the wire: quoted.
+    pub fn quoted_etag(&self) -> String {
+        format!("\"{}\"", self.etag)
+    }
+
+    /// The storage class, `Standard` when none was given.
+    pub fn storage_class(&self) -> &str {
+        self.headers.storage_class.as_deref().unwrap_or("Standard")
+    }
+}
+
+/// Encodes the trailer (metadata JSON + length + magic) appended after the data.
+pub fn encode_trailer<T: Serialize>(meta: &T) -> Result<Vec<u8>, serde_json::Error> {
+    let mut out = serde_json::to_vec(meta)?;
+    let len = out.len() as u64;
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(MAGIC);
+    Ok(out)
+}
+
+/// Reads the metadata of an object file and returns it with the data length.
+///
+/// Fails with `InvalidData` when the file is not a complete object file.
+pub async fn read_trailer<T: for<'de> Deserialize<'de>>(
+    file: &mut tokio::fs::File,
+) -> std::io::Result<(T, u64)> {
+    let total = file.metadata().await?.len();
+    if total < TRAILER_LEN {
+        return Err(invalid("object file shorter than its trailer"));
+    }
+    file.seek(SeekFrom::Start(total - TRAILER_LEN)).await?;
+    let mut tail = [0u8; TRAILER_LEN as usize];
+    file.read_exact(&mut tail).await?;
+    if &tail[8..] != MAGIC {
+        return Err(invalid("object file trailer magic missing"));
+    }
+    let mut len_bytes = [0u8; 8];
+    len_bytes.copy_from_slice(&tail[..8]);
+    let meta_len = u64::from_le_bytes(len_bytes);
+    if meta_len > MAX_META_LEN || meta_len > total - TRAILER_LEN {
+        return Err(invalid("object file metadata length out of range"));
+    }
+    let data_len = total - TRAILER_LEN - meta_len;
+    file.seek(SeekFrom::Start(data_len)).await?;
+    let mut json = vec![0u8; meta_len as usize];
+    file.read_exact(&mut json).await?;
+    let meta = serde_json::from_slice(&json)
+        .map_err(|e| invalid(&format!("object metadata is not valid JSON: {e}")))?;
+    Ok((meta, data_len))
+}
+
+fn invalid(msg: &str) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, msg.to_string())
+}

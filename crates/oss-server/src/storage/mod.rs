@@ -1,0 +1,461 @@
+//! Filesystem storage: buckets, objects and multipart uploads under one data directory.
+//!
+//! Layout (every name below is generated or validated; object keys never become paths):
+//!
+//! ```text
+//! <data>/buckets/<bucket>/bucket.json          bucket settings
+//! <data>/buckets/<bucket>/objects/<hh>/<sha256(key)>   data + metadata trailer (see `meta`)
+//! <data>/buckets/<bucket>/tmp/                 staging files, swept at start
+//! <data>/buckets/<bucket>/uploads/<upload-id>/ multipart state (see `multipart`)
+//! <data>/trash/                                buckets being removed
+//! ```
+//!
+//! A write streams into a staging file, fsyncs it and renames it over the object path while
+//! holding the bucket's index lock, so readers see one whole version or the other and the
+//! in-memory index (used for listings) always matches the file on disk.
+
+pub mod meta;
+pub mod multipart;
+pub mod writer;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub use meta::{ContentHeaders, ObjectMeta, ObjectType};
+pub use writer::{DataDigest, StagingFile};
+
+/// A storage failure, mapped to an OSS error by the API layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The bucket does not exist.
+    #[error("bucket {0} does not exist")]
+    NoSuchBucket(String),
+    /// The bucket exists already.
+    #[error("bucket {0} already exists")]
+    BucketAlreadyExists(String),
+    /// The bucket still holds objects or uploads.
+    #[error("bucket {0} is not empty")]
+    BucketNotEmpty(String),
+    /// `x-oss-forbid-overwrite` was set and the key exists.
+    #[error("object {0} already exists")]
+    FileAlreadyExists(String),
+    /// A commit precondition (append position, object type) failed.
+    #[error("precondition failed for object {key}: {reason}")]
+    Conflict {
+        /// The object key.
+        key: String,
+        /// What was wrong.
+        reason: ConflictReason,
+    },
+    /// A filesystem operation failed.
+    #[error("storage I/O error at {path}: {source}")]
+    Io {
+        /// The path involved.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+/// Why a conditional commit was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConflictReason {
+    /// Append position differs from the current length (which is carried).
+    PositionNotEqualToLength(u64),
+    /// Append on an object that is not appendable.
+    ObjectNotAppendable,
+}
+
+impl std::fmt::Display for ConflictReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConflictReason::PositionNotEqualToLength(len) => {
+                write!(f, "position is not equal to the object length {len}")
+            }
+            ConflictReason::ObjectNotAppendable => write!(f, "object is not appendable"),
+        }
+    }
+}
+
+/// Attaches the path to an I/O error.
+pub(crate) fn io_at(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Settings of one bucket, stored in `bucket.json`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BucketInfo {
+    /// Bucket name.
+    pub name: String,
+    /// Creation time, milliseconds since the Unix epoch.
+    pub created_ms: i64,
+    /// Region the bucket lives in.
+    pub region: String,
+    /// `private`, `public-read` or `public-read-write`.
+    pub acl: String,
+    /// Storage class.
+    pub storage_class: String,
+}
+
+impl BucketInfo {
+    /// Whether anonymous GET/HEAD requests are allowed.
+    pub fn is_public_read(&self) -> bool {
+        self.acl == "public-read" || self.acl == "public-read-write"
+    }
+}
+
+/// The whole object store.
+pub struct Store {
+    root: PathBuf,
+    buckets: RwLock<BTreeMap<String, Arc<Bucket>>>,
+}
+
+/// One bucket: its directory and the in-memory key index.
+pub struct Bucket {
+    dir: PathBuf,
+    info: RwLock<BucketInfo>,
+    index: Mutex<BTreeMap<String, ObjectMeta>>,
+}
+
+/// Current time in milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl Store {
+    /// Opens (or creates) the store under `root`, sweeping staging files left by a crash
+    /// and loading every bucket's index.
+    pub fn open(root: &Path) -> Result<Store, StoreError> {
+        let buckets_dir = root.join("buckets");
+        std::fs::create_dir_all(&buckets_dir).map_err(io_at(&buckets_dir))?;
+        let trash = root.join("trash");
+        if trash.exists() {
+            std::fs::remove_dir_all(&trash).map_err(io_at(&trash))?;
+        }
+        let mut buckets = BTreeMap::new();
+        for entry in std::fs::read_dir(&buckets_dir).map_err(io_at(&buckets_dir))? {
+            let entry = entry.map_err(io_at(&buckets_dir))?;
+            let dir = entry.path();
+            let info_path = dir.join("bucket.json");
+            let Ok(text) = std::fs::read(&info_path) else {
+                continue;
+            };
+            let info: BucketInfo = serde_json::from_slice(&text).map_err(|e| StoreError::Io {
+                path: info_path.clone(),
+                source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+            })?;
+            let bucket = Bucket::load(dir, info)?;
+            buckets.insert(bucket.name(), Arc::new(bucket));
+        }
+        Ok(Store {
+            root: root.to_path_buf(),
+            buckets: RwLock::new(buckets),
+        })
+    }
+
+    /// The data directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Looks a bucket up.
+    pub fn bucket(&self, name: &str) -> Option<Arc<Bucket>> {
+        read_lock(&self.buckets).get(name).cloned()
+    }
+
+    /// All buckets, sorted by name.
+    pub fn list_buckets(&self) -> Vec<BucketInfo> {
+        read_lock(&self.buckets)
+            .values()
+            .map(|b| b.info())
+            .collect()
+    }
+
+    /// Creates a bucket; the name must already be validated.
+    pub fn create_bucket(&self, info: BucketInfo) -> Result<Arc<Bucket>, StoreError> {
+        let mut buckets = write_lock(&self.buckets);
+        if buckets.contains_key(&info.name) {
+            return Err(StoreError::BucketAlreadyExists(info.name));
+        }
+        let final_dir = self.root.join("buckets").join(&info.name);
+        let staging = self
+            .root
+            .join("buckets")
+            .join(format!(".new-{:016x}", rand::random::<u64>()));
+        for sub in ["objects", "tmp", "uploads"] {
+            let d = staging.join(sub);
+            std::fs::create_dir_all(&d).map_err(io_at(&d))?;
+        }
+        let info_path = staging.join("bucket.json");
+        let json = serde_json::to_vec_pretty(&info).map_err(|e| StoreError::Io {
+            path: info_path.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        std::fs::write(&info_path, json).map_err(io_at(&info_path))?;
+        std::fs::rename(&staging, &final_dir).map_err(io_at(&final_dir))?;
+        let bucket = Arc::new(Bucket {
+            dir: final_dir,
+            info: RwLock::new(info.clone()),
+            index: Mutex::new(BTreeMap::new()),
+        });
+        buckets.insert(info.name, bucket.clone());
+        Ok(bucket)
+    }
+
+    /// Deletes an empty bucket.
+    pub fn delete_bucket(&self, name: &str) -> Result<(), StoreError> {
+        let mut buckets = write_lock(&self.buckets);
+        let bucket = buckets
+            .get(name)
+            .cloned()
+            .ok_or_else(|| StoreError::NoSuchBucket(name.to_string()))?;
+        if !lock(&bucket.index).is_empty() || bucket.has_uploads()? {
+            return Err(StoreError::BucketNotEmpty(name.to_string()));
+        }
+        let trash = self.root.join("trash");
+        std::fs::create_dir_all(&trash).map_err(io_at(&trash))?;
+        let target = trash.join(format!("{name}-{:016x}", rand::random::<u64>()));
+        std::fs::rename(&bucket.dir, &target).map_err(io_at(&bucket.dir))?;
+        buckets.remove(name);
+        drop(buckets);
+        std::fs::remove_dir_all(&target).map_err(io_at(&target))?;
+        Ok(())
+    }
+}
+
+impl Bucket {
+    fn load(dir: PathBuf, info: BucketInfo) -> Result<Bucket, StoreError> {
+        let tmp = dir.join("tmp");
+        if tmp.exists() {
+            std::fs::remove_dir_all(&tmp).map_err(io_at(&tmp))?;
+        }
+        std::fs::create_dir_all(&tmp).map_err(io_at(&tmp))?;
+        for sub in ["objects", "uploads"] {
+            let d = dir.join(sub);
+            std::fs::create_dir_all(&d).map_err(io_at(&d))?;
+        }
+        multipart::sweep_staging(&dir.join("uploads"))?;
+        let mut index = BTreeMap::new();
+        let objects = dir.join("objects");
+        for shard in std::fs::read_dir(&objects).map_err(io_at(&objects))? {
+            let shard = shard.map_err(io_at(&objects))?.path();
+            if !shard.is_dir() {
+                continue;
+            }
+            for file in std::fs::read_dir(&shard).map_err(io_at(&shard))? {
+                let path = file.map_err(io_at(&shard))?.path();
+                match read_meta_blocking(&path) {
+                    Ok(meta) => {
+                        index.insert(meta.key.clone(), meta);
+                    }
+                    Err(e) => {
+                        tracing::warn!(path = %path.display(), error = %e, "skipping unreadable object file");
+                    }
+                }
+            }
+        }
+        Ok(Bucket {
+            dir,
+            info: RwLock::new(info),
+            index: Mutex::new(index),
+        })
+    }
+
+    /// Bucket name.
+    pub fn name(&self) -> String {
+        read_lock(&self.info).name.clone()
+    }
+
+    /// Bucket settings.
+    pub fn info(&self) -> BucketInfo {
+        read_lock(&self.info).clone()
+    }
+
+    /// Changes the bucket ACL (persisted in `bucket.json`).
+    pub fn set_acl(&self, acl: &str) -> Result<(), StoreError> {
+        let mut info = write_lock(&self.info);
+        let mut updated = info.clone();
+        updated.acl = acl.to_string();
+        let path = self.dir.join("bucket.json");
+        let tmp = self.dir.join("bucket.json.tmp");
+        let json = serde_json::to_vec_pretty(&updated)
+            .map_err(|e| io_at(&path)(std::io::Error::other(e)))?;
+        std::fs::write(&tmp, json).map_err(io_at(&tmp))?;
+        std::fs::rename(&tmp, &path).map_err(io_at(&path))?;
+        *info = updated;
+        Ok(())
+    }
+
+    /// Where an object key is stored: a hash, never the key itself.
+    pub fn object_path(&self, key: &str) -> PathBuf {
+        let digest = hex::encode(Sha256::digest(key.as_bytes()));
+        self.dir.join("objects").join(&digest[..2]).join(digest)
+    }
+
+    /// Directory for staging files.
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.dir.join("tmp")
+    }
+
+    /// Directory holding multipart uploads.
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.dir.join("uploads")
+    }
+
+    /// Starts a new staging file for this bucket.
+    pub async fn stage(&self) -> Result<StagingFile, StoreError> {
+        let tmp = self.tmp_dir();
+        StagingFile::create(&tmp).await.map_err(io_at(&tmp))
+    }
+
+    /// Metadata of a key from the index (fast; used by listings and existence checks).
+    pub fn lookup(&self, key: &str) -> Option<ObjectMeta> {
+        lock(&self.index).get(key).cloned()
+    }
+
+    /// Makes a sealed staging file the current version of `meta.key`.
+    ///
+    /// `check` runs under the index lock with the current version (if any) and may refuse the
+    /// commit; `forbid_overwrite` refuses when the key exists.
+    pub fn commit(
+        &self,
+        staging: &mut StagingFile,
+        meta: ObjectMeta,
+        forbid_overwrite: bool,
+        check: impl FnOnce(Option<&ObjectMeta>) -> Result<(), StoreError>,
+    ) -> Result<ObjectMeta, StoreError> {
+        let target = self.object_path(&meta.key);
+        let shard = target.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut index = lock(&self.index);
+        let current = index.get(&meta.key);
+        if forbid_overwrite && current.is_some() {
+            return Err(StoreError::FileAlreadyExists(meta.key.clone()));
+        }
+        check(current)?;
+        std::fs::create_dir_all(&shard).map_err(io_at(&shard))?;
+        std::fs::rename(staging.path(), &target).map_err(io_at(&target))?;
+        staging.mark_committed();
+        index.insert(meta.key.clone(), meta.clone());
+        Ok(meta)
+    }
+
+    /// Opens the current version of a key for reading.
+    pub async fn open(&self, key: &str) -> Result<Option<OpenObject>, StoreError> {
+        let path = self.object_path(key);
+        let mut file = match tokio::fs::File::open(&path).await {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_at(&path)(e)),
+        };
+        let (meta, data_len): (ObjectMeta, u64) =
+            meta::read_trailer(&mut file).await.map_err(io_at(&path))?;
+        if meta.key != key || meta.size != data_len {
+            // A hash collision or a damaged file: report the key as absent.
+            return Ok(None);
+        }
+        Ok(Some(OpenObject { file, meta }))
+    }
+
+    /// Removes a key; returns whether it existed.
+    pub fn delete(&self, key: &str) -> Result<bool, StoreError> {
+        let path = self.object_path(key);
+        let mut index = lock(&self.index);
+        let existed = index.remove(key).is_some();
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(existed),
+            Err(e) => Err(io_at(&path)(e)),
+        }
+    }
+
+    /// Up to `limit` index entries with keys `> after` (or all when `None`) that start with
+    /// `prefix`, in byte order. The closure may stop early by returning `false`.
+    pub fn scan(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        mut visit: impl FnMut(&ObjectMeta) -> bool,
+    ) {
+        use std::ops::Bound;
+        let index = lock(&self.index);
+        let start = match after {
+            Some(a) if a >= prefix => Bound::Excluded(a.to_string()),
+            _ => Bound::Included(prefix.to_string()),
+        };
+        for (key, meta) in index.range((start, Bound::Unbounded)) {
+            if !key.starts_with(prefix) {
+                break;
+            }
+            if !visit(meta) {
+                break;
+            }
+        }
+    }
+
+    fn has_uploads(&self) -> Result<bool, StoreError> {
+        let dir = self.uploads_dir();
+        let mut entries = std::fs::read_dir(&dir).map_err(io_at(&dir))?;
+        Ok(entries.next().is_some())
+    }
+}
+
+/// An object opened for reading: the file handle pins this version.
+pub struct OpenObject {
+    /// The object file, positioned anywhere; data occupies `[0, meta.size)`.
+    pub file: tokio::fs::File,
+    /// The version's metadata.
+    pub meta: ObjectMeta,
+}
+
+fn read_meta_blocking(path: &Path) -> std::io::Result<ObjectMeta> {
+    use std::io::{Read, Seek};
+    let mut file = std::fs::File::open(path)?;
+    let total = file.metadata()?.len();
+    if total < meta::TRAILER_LEN {
+        return Err(std::io::Error::other("short object file"));
+    }
+    file.seek(std::io::SeekFrom::Start(total - meta::TRAILER_LEN))?;
+    let mut tail = [0u8; 16];
+    file.read_exact(&mut tail)?;
+    if &tail[8..] != meta::MAGIC {
+        return Err(std::io::Error::other("object file magic missing"));
+    }
+    let mut len_bytes = [0u8; 8];
+    len_bytes.copy_from_slice(&tail[..8]);
+    let meta_len = u64::from_le_bytes(len_bytes);
+    if meta_len > total - meta::TRAILER_LEN || meta_len > (1 << 20) {
+        return Err(std::io::Error::other("object metadata length out of range"));
+    }
+    file.seek(std::io::SeekFrom::Start(
+        total - meta::TRAILER_LEN - meta_len,
+    ))?;
+    let mut json = vec![0u8; meta_len as usize];
+    file.read_exact(&mut json)?;
+    let meta: ObjectMeta = serde_json::from_slice(&json).map_err(std::io::Error::other)?;
+    if meta.size != total - meta::TRAILER_LEN - meta_len {
+        return Err(std::io::Error::other(
+            "object size does not match its metadata",
+        ));
+    }
+    Ok(meta)
+}
+
+/// Locks a mutex, recovering the data if a panicking thread poisoned it.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn read_lock<T>(m: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    m.read().unwrap_or_else(|p| p.into_inner())
+}
+
+fn write_lock<T>(m: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    m.write().unwrap_or_else(|p| p.into_inner())
+}
