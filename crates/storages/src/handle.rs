@@ -1,0 +1,251 @@
+//! [`StorageHandle`]: what `get_element` gives users — a storage plus its names, applying
+//! JitAI's defaults and naming element, Type, operation and key in every error.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::stream::{BoxStream, StreamExt};
+use jitstore_element::{ElementObject, LoadedElement};
+
+use crate::error::{Error, StorageError};
+use crate::storage::Storage;
+use crate::types::{
+    Capabilities, ObjectInfo, Operation, SignUrlRequest, SignedUrl, UploadOptions, UploadResult,
+    DEFAULT_SIGN_EXPIRES,
+};
+
+/// Wraps a storage as the object a Type factory returns (`Arc<dyn Storage>` behind `Any`).
+pub fn into_element_object(storage: Arc<dyn Storage>) -> ElementObject {
+    Arc::new(storage)
+}
+
+/// A storage element, ready to use. Cheap to clone.
+#[derive(Clone)]
+pub struct StorageHandle {
+    element: Arc<str>,
+    type_name: Arc<str>,
+    storage: Arc<dyn Storage>,
+}
+
+impl fmt::Debug for StorageHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StorageHandle")
+            .field("element", &self.element)
+            .field("type_name", &self.type_name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StorageHandle {
+    /// A handle over `storage` for element `element` of Type `type_name`.
+    pub fn new(
+        element: impl Into<Arc<str>>,
+        type_name: impl Into<Arc<str>>,
+        storage: Arc<dyn Storage>,
+    ) -> StorageHandle {
+        StorageHandle {
+            element: element.into(),
+            type_name: type_name.into(),
+            storage,
+        }
+    }
+
+    /// The handle for a built element, when its object is a storage.
+    pub fn from_loaded(loaded: &LoadedElement) -> Option<StorageHandle> {
+        loaded
+            .downcast_ref::<Arc<dyn Storage>>()
+            .map(|storage| StorageHandle {
+                element: loaded.full_name().clone(),
+                type_name: loaded.type_name().clone(),
+                storage: storage.clone(),
+            })
+    }
+
+    /// The element fullName (e.g. `storages.MyOss`).
+    pub fn element(&self) -> &str {
+        &self.element
+    }
+
+    /// The implementing Type fullName (e.g. `storages.OssType`).
+    pub fn type_name(&self) -> &str {
+        &self.type_name
+    }
+
+    /// The underlying storage.
+    pub fn storage(&self) -> &Arc<dyn Storage> {
+        &self.storage
+    }
+
+    /// What this storage can do.
+    pub fn capabilities(&self) -> Capabilities {
+        self.storage.capabilities()
+    }
+
+    fn wrap(&self, operation: Operation, key: Option<&str>) -> impl FnOnce(StorageError) -> Error {
+        let element = self.element.clone();
+        let type_name = self.type_name.clone();
+        let key = key.map(str::to_owned);
+        move |source| Error::new(element, type_name, operation, key, source)
+    }
+
+    /// Stores `data` under `name`; `content_type` defaults to `application/octet-stream`.
+    ///
+    /// ```no_run
+    /// # async fn demo(store: jitstore_storages::StorageHandle) -> Result<(), jitstore_storages::Error> {
+    /// let result = store.upload_by_file("docs/a.txt", b"hi".to_vec(), Some("text/plain")).await?;
+    /// println!("{} ({} bytes, etag {})", result.url, result.size, result.etag);
+    /// # Ok(()) }
+    /// ```
+    pub async fn upload_by_file(
+        &self,
+        name: &str,
+        data: impl Into<Bytes>,
+        content_type: Option<&str>,
+    ) -> Result<UploadResult, Error> {
+        self.storage
+            .upload_by_file(name, data.into(), content_type)
+            .await
+            .map_err(self.wrap(Operation::UploadByFile, Some(name)))
+    }
+
+    /// Stores `data` with options (content type, user metadata).
+    pub async fn upload_with(
+        &self,
+        name: &str,
+        data: impl Into<Bytes>,
+        options: &UploadOptions,
+    ) -> Result<UploadResult, Error> {
+        self.storage
+            .upload_with(name, data.into(), options)
+            .await
+            .map_err(self.wrap(Operation::UploadWith, Some(name)))
+    }
+
+    /// Streams the local file at `path` to `name`.
+    pub async fn upload_path(
+        &self,
+        name: &str,
+        path: impl AsRef<Path>,
+        content_type: Option<&str>,
+    ) -> Result<UploadResult, Error> {
+        self.storage
+            .upload_path(name, path.as_ref(), content_type)
+            .await
+            .map_err(self.wrap(Operation::UploadPath, Some(name)))
+    }
+
+    /// A presigned GET URL for `file`, valid for `expires` (default 300 s).
+    pub async fn get_sign_url(
+        &self,
+        file: &str,
+        content_type: Option<&str>,
+        expires: Option<Duration>,
+    ) -> Result<String, Error> {
+        self.storage
+            .get_sign_url(file, content_type, expires.unwrap_or(DEFAULT_SIGN_EXPIRES))
+            .await
+            .map_err(self.wrap(Operation::GetSignUrl, Some(file)))
+    }
+
+    /// A presigned URL for any method.
+    pub async fn sign_url(&self, request: &SignUrlRequest) -> Result<SignedUrl, Error> {
+        self.storage
+            .sign_url(request)
+            .await
+            .map_err(self.wrap(Operation::SignUrl, Some(&request.key)))
+    }
+
+    /// The whole object.
+    pub async fn download(&self, name: &str) -> Result<Bytes, Error> {
+        self.storage
+            .download(name)
+            .await
+            .map_err(self.wrap(Operation::Download, Some(name)))
+    }
+
+    /// Writes the object to the local file `path` atomically; returns the bytes written.
+    pub async fn download_to(&self, name: &str, path: impl AsRef<Path>) -> Result<u64, Error> {
+        self.storage
+            .download_to(name, path.as_ref())
+            .await
+            .map_err(self.wrap(Operation::DownloadTo, Some(name)))
+    }
+
+    /// Object metadata.
+    pub async fn get_object(&self, name: &str) -> Result<ObjectInfo, Error> {
+        self.storage
+            .get_object(name)
+            .await
+            .map_err(self.wrap(Operation::GetObject, Some(name)))
+    }
+
+    /// True when the object exists.
+    pub async fn exists(&self, name: &str) -> Result<bool, Error> {
+        self.storage
+            .exists(name)
+            .await
+            .map_err(self.wrap(Operation::Exists, Some(name)))
+    }
+
+    /// Deletes the object (a missing object is not an error).
+    pub async fn delete(&self, name: &str) -> Result<(), Error> {
+        self.storage
+            .delete(name)
+            .await
+            .map_err(self.wrap(Operation::Delete, Some(name)))
+    }
+
+    /// Deletes several objects.
+    pub async fn delete_many(&self, names: &[String]) -> Result<(), Error> {
+        let first = names.first().map(String::as_str);
+        self.storage
+            .delete_many(names)
+            .await
+            .map_err(self.wrap(Operation::DeleteMany, first))
+    }
+
+    /// Every object under `prefix`, in key order.
+    pub fn list(&self, prefix: &str) -> BoxStream<'static, Result<ObjectInfo, Error>> {
+        let element = self.element.clone();
+        let type_name = self.type_name.clone();
+        let key = prefix.to_owned();
+        self.storage
+            .list(prefix)
+            .map(move |item| {
+                item.map_err(|source| {
+                    Error::new(
+                        element.clone(),
+                        type_name.clone(),
+                        Operation::List,
+                        Some(key.clone()),
+                        source,
+                    )
+                })
+            })
+            .boxed()
+    }
+
+    /// Copies an object inside the storage.
+    pub async fn copy(&self, from: &str, to: &str) -> Result<(), Error> {
+        self.storage
+            .copy(from, to)
+            .await
+            .map_err(self.wrap(Operation::Copy, Some(from)))
+    }
+
+    /// Appends `data` at `position`; returns the next position.
+    pub async fn append(
+        &self,
+        name: &str,
+        position: u64,
+        data: impl Into<Bytes>,
+    ) -> Result<u64, Error> {
+        self.storage
+            .append(name, position, data.into())
+            .await
+            .map_err(self.wrap(Operation::Append, Some(name)))
+    }
+}

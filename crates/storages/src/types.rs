@@ -1,0 +1,341 @@
+//! The values exchanged through the `storages.Meta` interface.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+/// The default expiry of [`get_sign_url`](crate::StorageHandle::get_sign_url): 300 seconds,
+/// JitAI's `SIGN_EXPIRES`.
+pub const DEFAULT_SIGN_EXPIRES: Duration = Duration::from_secs(300);
+
+/// The content type used when an upload gives none: `application/octet-stream`.
+pub const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
+
+/// What `upload_by_file` (and the other uploads) return.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UploadResult {
+    /// A URL for the object (`file://` for DiskType; an encoded object URL for OSS).
+    pub url: String,
+    /// The object key.
+    pub key: String,
+    /// Bytes stored.
+    pub size: u64,
+    /// The entity tag, as the storage reports it.
+    pub etag: String,
+    /// CRC-64/XZ of the content, when the storage reports one.
+    pub crc64: Option<u64>,
+    /// The content type stored with (or inferred for) the object.
+    pub content_type: Option<String>,
+}
+
+impl UploadResult {
+    /// A result with the fields every storage reports.
+    pub fn new(
+        url: impl Into<String>,
+        key: impl Into<String>,
+        size: u64,
+        etag: impl Into<String>,
+    ) -> UploadResult {
+        UploadResult {
+            url: url.into(),
+            key: key.into(),
+            size,
+            etag: etag.into(),
+            crc64: None,
+            content_type: None,
+        }
+    }
+}
+
+/// Object metadata (`get_object`, list entries).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ObjectInfo {
+    /// The object key.
+    pub key: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// The entity tag.
+    pub etag: Option<String>,
+    /// The content type.
+    pub content_type: Option<String>,
+    /// Last modification time.
+    pub last_modified: Option<DateTime<Utc>>,
+    /// User metadata (`x-oss-meta-*` on OSS), keys lower-case.
+    pub user_metadata: BTreeMap<String, String>,
+    /// CRC-64/XZ of the content, when the storage reports one.
+    pub crc64: Option<u64>,
+    /// Storage class (e.g. `Standard`), when the storage has classes.
+    pub storage_class: Option<String>,
+}
+
+impl ObjectInfo {
+    /// Metadata with a key and a size; set the other (public) fields as known.
+    pub fn new(key: impl Into<String>, size: u64) -> ObjectInfo {
+        ObjectInfo {
+            key: key.into(),
+            size,
+            etag: None,
+            content_type: None,
+            last_modified: None,
+            user_metadata: BTreeMap::new(),
+            crc64: None,
+            storage_class: None,
+        }
+    }
+}
+
+/// Options for [`upload_with`](crate::Storage::upload_with).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UploadOptions {
+    /// The content type (default `application/octet-stream`).
+    pub content_type: Option<String>,
+    /// User metadata to store with the object.
+    pub user_metadata: BTreeMap<String, String>,
+}
+
+impl UploadOptions {
+    /// Options with a content type.
+    pub fn content_type(content_type: impl Into<String>) -> UploadOptions {
+        UploadOptions {
+            content_type: Some(content_type.into()),
+            ..UploadOptions::default()
+        }
+    }
+}
+
+/// A request for a presigned URL for any method ([`sign_url`](crate::Storage::sign_url)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SignUrlRequest {
+    /// HTTP method (`GET`, `PUT`, ...).
+    pub method: String,
+    /// The object key.
+    pub key: String,
+    /// How long the URL stays valid.
+    pub expires: Duration,
+    /// Content type the client will send (signed for `PUT`) or ask for (`GET`).
+    pub content_type: Option<String>,
+    /// Extra headers to sign.
+    pub headers: BTreeMap<String, String>,
+}
+
+impl SignUrlRequest {
+    /// A request for `method` on `key`, valid for the default 300 s.
+    pub fn new(method: impl Into<String>, key: impl Into<String>) -> SignUrlRequest {
+        SignUrlRequest {
+            method: method.into(),
+            key: key.into(),
+            expires: DEFAULT_SIGN_EXPIRES,
+            content_type: None,
+            headers: BTreeMap::new(),
+        }
+    }
+}
+
+/// A presigned URL and what the caller must send with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SignedUrl {
+    /// The URL (its query carries the signature: treat as a bearer secret until it expires).
+    pub url: String,
+    /// The method it is valid for.
+    pub method: String,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+    /// Headers the request must carry exactly (e.g. `Content-Type` for a signed PUT).
+    pub headers: BTreeMap<String, String>,
+}
+
+impl SignedUrl {
+    /// A signed URL with no required headers.
+    pub fn new(
+        url: impl Into<String>,
+        method: impl Into<String>,
+        expires_at: DateTime<Utc>,
+    ) -> SignedUrl {
+        SignedUrl {
+            url: url.into(),
+            method: method.into(),
+            expires_at,
+            headers: BTreeMap::new(),
+        }
+    }
+}
+
+/// One operation of the interface, used in errors and capability lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Operation {
+    /// `upload_by_file`
+    UploadByFile,
+    /// `upload_with`
+    UploadWith,
+    /// `upload_path`
+    UploadPath,
+    /// `get_sign_url`
+    GetSignUrl,
+    /// `sign_url`
+    SignUrl,
+    /// `download`
+    Download,
+    /// `download_to`
+    DownloadTo,
+    /// `get_object`
+    GetObject,
+    /// `exists`
+    Exists,
+    /// `delete`
+    Delete,
+    /// `delete_many`
+    DeleteMany,
+    /// `list`
+    List,
+    /// `copy`
+    Copy,
+    /// `append`
+    Append,
+}
+
+impl Operation {
+    /// The method name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::UploadByFile => "upload_by_file",
+            Operation::UploadWith => "upload_with",
+            Operation::UploadPath => "upload_path",
+            Operation::GetSignUrl => "get_sign_url",
+            Operation::SignUrl => "sign_url",
+            Operation::Download => "download",
+            Operation::DownloadTo => "download_to",
+            Operation::GetObject => "get_object",
+            Operation::Exists => "exists",
+            Operation::Delete => "delete",
+            Operation::DeleteMany => "delete_many",
+            Operation::List => "list",
+            Operation::Copy => "copy",
+            Operation::Append => "append",
+        }
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Something a storage Type may or may not be able to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+#[repr(u8)]
+pub enum Capability {
+    /// download, get_object, exists, download_to
+    Read = 0,
+    /// upload_by_file, upload_path
+    Write,
+    /// delete
+    Delete,
+    /// list
+    List,
+    /// get_sign_url and sign_url (presigned URLs)
+    SignUrl,
+    /// user metadata on upload (upload_with)
+    UserMetadata,
+    /// copy inside the storage
+    Copy,
+    /// delete_many in one request
+    DeleteMany,
+    /// append
+    Append,
+    /// multipart / parallel transfers for large objects
+    Multipart,
+    /// resumable uploads
+    Resume,
+    /// CRC-64 integrity checks
+    Crc64,
+    /// content type stored with the object
+    ContentType,
+}
+
+const ALL_CAPABILITIES: [Capability; 13] = [
+    Capability::Read,
+    Capability::Write,
+    Capability::Delete,
+    Capability::List,
+    Capability::SignUrl,
+    Capability::UserMetadata,
+    Capability::Copy,
+    Capability::DeleteMany,
+    Capability::Append,
+    Capability::Multipart,
+    Capability::Resume,
+    Capability::Crc64,
+    Capability::ContentType,
+];
+
+impl Capability {
+    /// A short name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Capability::Read => "read",
+            Capability::Write => "write",
+            Capability::Delete => "delete",
+            Capability::List => "list",
+            Capability::SignUrl => "sign-url",
+            Capability::UserMetadata => "user-metadata",
+            Capability::Copy => "copy",
+            Capability::DeleteMany => "delete-many",
+            Capability::Append => "append",
+            Capability::Multipart => "multipart",
+            Capability::Resume => "resume",
+            Capability::Crc64 => "crc64",
+            Capability::ContentType => "content-type",
+        }
+    }
+}
+
+impl fmt::Display for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A set of [`Capability`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Capabilities(u32);
+
+impl Capabilities {
+    /// The set holding `list`.
+    pub fn of(list: &[Capability]) -> Capabilities {
+        Capabilities(list.iter().fold(0, |bits, c| bits | (1 << *c as u8)))
+    }
+
+    /// True when `capability` is in the set.
+    pub fn contains(self, capability: Capability) -> bool {
+        self.0 & (1 << capability as u8) != 0
+    }
+
+    /// The set plus `capability`.
+    pub fn with(self, capability: Capability) -> Capabilities {
+        Capabilities(self.0 | (1 << capability as u8))
+    }
+
+    /// The members, in declaration order.
+    pub fn iter(self) -> impl Iterator<Item = Capability> {
+        ALL_CAPABILITIES
+            .into_iter()
+            .filter(move |c| self.contains(*c))
+    }
+}
+
+impl fmt::Display for Capabilities {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.iter().map(Capability::as_str).collect();
+        f.write_str(&names.join(", "))
+    }
+}
