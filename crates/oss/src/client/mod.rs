@@ -170,6 +170,7 @@ pub struct ClientBuilder {
     retry: Option<RetryPolicy>,
     timeouts: Option<Timeouts>,
     crc_check: Option<bool>,
+    clock_offset: Option<chrono::Duration>,
     http: Option<reqwest::Client>,
 }
 
@@ -272,6 +273,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Starts with this correction of the local clock (server minus local time) when signing;
+    /// it is re-learnt automatically from any `RequestTimeTooSkewed` answer.
+    pub fn clock_offset(mut self, offset: chrono::Duration) -> Self {
+        self.clock_offset = Some(offset);
+        self
+    }
+
     /// Uses this reqwest client (its own timeouts then add to ours).
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
@@ -332,7 +340,9 @@ impl ClientBuilder {
                 retry: self.retry.unwrap_or_default(),
                 timeouts,
                 crc_check: self.crc_check.unwrap_or(true),
-                clock_offset_ms: AtomicI64::new(0),
+                clock_offset_ms: AtomicI64::new(
+                    self.clock_offset.map_or(0, |d| d.num_milliseconds()),
+                ),
             }),
         })
     }
