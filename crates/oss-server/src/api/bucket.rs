@@ -88,12 +88,12 @@ struct CreateBucketConfiguration {
 pub async fn put_bucket(
     state: &AppState,
     ctx: &RequestCtx,
-    mut body: BodyStream,
+    body: &mut BodyStream,
 ) -> Result<Response, ApiError> {
     let name = ctx.bucket_name()?;
     jitstore_oss::encoding::validate_bucket_name(name)
         .map_err(|_| ApiError::invalid_bucket_name(name))?;
-    let xml = read_small(&mut body, 64 * 1024).await?;
+    let xml = read_small(body, 64 * 1024).await?;
     let config: CreateBucketConfiguration = if xml.iter().all(u8::is_ascii_whitespace) {
         CreateBucketConfiguration::default()
     } else {
@@ -390,11 +390,11 @@ struct DeleteEntry {
 pub async fn delete_multiple(
     state: &AppState,
     ctx: &RequestCtx,
-    mut body: BodyStream,
+    body: &mut BodyStream,
 ) -> Result<Response, ApiError> {
     let bucket = bucket_of(state, ctx)?;
     let encode = encoding_url(ctx)?;
-    let xml = read_small(&mut body, 2 * 1024 * 1024).await?;
+    let xml = read_small(body, 2 * 1024 * 1024).await?;
     let Some(sent_md5) = ctx.header("content-md5") else {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,

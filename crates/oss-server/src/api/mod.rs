@@ -91,11 +91,17 @@ pub async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Res
         if let Some(limit) = fault.cut_request_after {
             stream = Box::pin(cut_stream(stream, limit));
         }
-        let result = route(&state, parts, stream, &request_id, &host).await;
+        let result = route(&state, parts, &mut stream, &request_id, &host).await;
         let mut response = match result {
             Ok(r) => r,
             Err(e) => e.into_response(&method, &request_id, &host),
         };
+        if fault.cut_request_after.is_none() && !drain(&mut stream).await {
+            // Unread body left: the connection cannot be reused, tell the client so.
+            response
+                .headers_mut()
+                .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if fault.cut_request_after.is_some() {
             // Close the connection: the body fails before its first byte.
             *response.body_mut() = Body::from_stream(futures::stream::once(async {
@@ -124,6 +130,30 @@ pub async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Res
         headers.insert("date", v);
     }
     response
+}
+
+/// Reads and discards what a handler left of the request body (an error answer often comes
+/// before the body is read), so the connection stays usable. Gives up after 8 MiB or 5 s.
+async fn drain(stream: &mut BodyStream) -> bool {
+    const LIMIT: usize = 8 * 1024 * 1024;
+    let mut seen = 0usize;
+    let work = async {
+        while let Some(chunk) = stream.next().await {
+            match chunk {
+                Ok(c) => {
+                    seen += c.len();
+                    if seen > LIMIT {
+                        return false;
+                    }
+                }
+                Err(_) => return false,
+            }
+        }
+        true
+    };
+    tokio::time::timeout(Duration::from_secs(5), work)
+        .await
+        .unwrap_or(false)
 }
 
 /// Passes `limit` bytes through, then fails (which makes hyper drop the connection).
@@ -162,7 +192,7 @@ fn cut_stream(
 async fn route(
     state: &AppState,
     parts: http::request::Parts,
-    body: BodyStream,
+    body: &mut BodyStream,
     request_id: &str,
     host: &str,
 ) -> Result<Response, ApiError> {
@@ -171,7 +201,10 @@ async fn route(
         parts.uri.path(),
         &state.server_names,
     )?;
-    let raw_query = parts.uri.query().unwrap_or("").to_string();
+    // In a query string `+` means a space (form encoding, as oss2 and Go clients send it); a
+    // literal plus always arrives as `%2B`. Normalise once so that parameter values and the
+    // signature check agree with the client.
+    let raw_query = parts.uri.query().unwrap_or("").replace('+', "%20");
     let ctx = RequestCtx {
         method: parts.method,
         bucket,
@@ -205,7 +238,7 @@ async fn route(
 async fn dispatch(
     state: &AppState,
     ctx: &RequestCtx,
-    body: BodyStream,
+    body: &mut BodyStream,
 ) -> Result<Response, ApiError> {
     let q = &ctx.query;
     match (&ctx.bucket, &ctx.key) {

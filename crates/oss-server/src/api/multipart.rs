@@ -83,7 +83,7 @@ fn part_number(ctx: &RequestCtx) -> Result<u32, ApiError> {
 pub async fn upload_part(
     state: &AppState,
     ctx: &RequestCtx,
-    mut body: BodyStream,
+    body: &mut BodyStream,
 ) -> Result<Response, ApiError> {
     let bucket = bucket_of(state, ctx)?;
     let number = part_number(ctx)?;
@@ -121,7 +121,7 @@ pub async fn upload_part(
             };
         copy_range(&mut src.file, start, len, &mut staging).await?;
     } else {
-        stream_into(&mut staging, &mut body).await?;
+        stream_into(&mut staging, body).await?;
     }
     let digest = staging.digest();
     if copy_source.is_none() {
@@ -182,11 +182,11 @@ fn invalid_part(message: &str) -> ApiError {
 pub async fn complete(
     state: &AppState,
     ctx: &RequestCtx,
-    mut body: BodyStream,
+    body: &mut BodyStream,
 ) -> Result<Response, ApiError> {
     let bucket = bucket_of(state, ctx)?;
     let info = upload_for(&bucket, ctx)?;
-    let xml = read_small(&mut body, 4 * 1024 * 1024).await?;
+    let xml = read_small(body, 4 * 1024 * 1024).await?;
     let stored = bucket.parts(&info.upload_id).await?;
     let complete_all = ctx
         .header("x-oss-complete-all")

@@ -156,7 +156,7 @@ fn bucket_of(state: &AppState, ctx: &RequestCtx) -> Result<Arc<Bucket>, ApiError
 pub async fn put_object(
     state: &AppState,
     ctx: &RequestCtx,
-    mut body: BodyStream,
+    body: &mut BodyStream,
 ) -> Result<Response, ApiError> {
     let bucket = bucket_of(state, ctx)?;
     let key = ctx.key_name()?.to_string();
@@ -166,7 +166,7 @@ pub async fn put_object(
         return Err(StoreError::FileAlreadyExists(key).into());
     }
     let mut staging = bucket.stage().await?;
-    stream_into(&mut staging, &mut body).await?;
+    stream_into(&mut staging, body).await?;
     if staging.size() > MAX_OBJECT_SIZE {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -588,7 +588,7 @@ pub(crate) async fn copy_range(
 pub async fn append_object(
     state: &AppState,
     ctx: &RequestCtx,
-    mut body: BodyStream,
+    body: &mut BodyStream,
 ) -> Result<Response, ApiError> {
     let bucket = bucket_of(state, ctx)?;
     let key = ctx.key_name()?.to_string();
@@ -633,7 +633,7 @@ pub async fn append_object(
         }
     };
     let before = staging.size();
-    stream_into(&mut staging, &mut body).await?;
+    stream_into(&mut staging, body).await?;
     if staging.size() > MAX_OBJECT_SIZE {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,

@@ -24,7 +24,7 @@ pub fn is_post_object(ctx: &RequestCtx) -> bool {
 pub async fn post_object(
     _state: &AppState,
     _ctx: &RequestCtx,
-    _body: BodyStream,
+    _body: &mut BodyStream,
 ) -> Result<Response, ApiError> {
     Err(ApiError::new(
         StatusCode::NOT_IMPLEMENTED,

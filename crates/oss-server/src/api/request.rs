@@ -12,7 +12,8 @@ use crate::storage::StagingFile;
 /// The request body as a stream of chunks.
 pub type BodyStream = Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>>;
 
-/// Decoded query parameters, in wire order. `+` is a literal plus, never a space.
+/// Decoded query parameters, in wire order. `+` is kept as is here: the router has already
+/// turned form-encoded `+` into `%20` before parsing.
 #[derive(Debug, Clone, Default)]
 pub struct Query {
     pairs: Vec<(String, String)>,

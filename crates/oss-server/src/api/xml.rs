@@ -69,11 +69,12 @@ impl XmlWriter {
     }
 }
 
-/// ISO 8601 with milliseconds, as OSS writes times inside XML.
+/// ISO 8601 with a `.000` millisecond field, as OSS writes times inside XML (oss2 only
+/// accepts `.000`).
 pub fn iso8601(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .unwrap_or_default()
-        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .format("%Y-%m-%dT%H:%M:%S.000Z")
         .to_string()
 }
 
