@@ -68,6 +68,7 @@ struct AppInner {
     env: Env,
     registry: RwLock<ImplRegistry>,
     sources: Vec<Arc<dyn ImplementationSource>>,
+    plugin_loader: Option<crate::plugin::PluginLoader>,
     consulted: Mutex<HashSet<String>>,
     runtime: RwLock<HashMap<String, Arc<LoadedElement>>>,
 }
@@ -96,6 +97,7 @@ pub struct AppBuilder {
     env: Env,
     implementations: Vec<Implementation>,
     sources: Vec<Arc<dyn ImplementationSource>>,
+    plugins: bool,
 }
 
 impl fmt::Debug for AppBuilder {
@@ -137,6 +139,13 @@ impl AppBuilder {
         self
     }
 
+    /// Whether Type elements whose `backendBundleEntry` names a dynamic library are loaded
+    /// as plugins (default `true`; see [`PluginLoader`](crate::PluginLoader)).
+    pub fn plugins(mut self, enabled: bool) -> Self {
+        self.plugins = enabled;
+        self
+    }
+
     /// Loads app.json, the `extends` apps and every e.json.
     pub fn open(self) -> Result<App, ElementError> {
         let loaded = load_layers(&self.root)?;
@@ -170,6 +179,7 @@ impl AppBuilder {
                 env: self.env,
                 registry: RwLock::new(registry),
                 sources: self.sources,
+                plugin_loader: self.plugins.then(crate::plugin::PluginLoader::new),
                 consulted: Mutex::new(HashSet::new()),
                 runtime: RwLock::new(HashMap::new()),
             }),
@@ -190,6 +200,7 @@ impl App {
             env: Env::Process,
             implementations: Vec::new(),
             sources: Vec::new(),
+            plugins: true,
         }
     }
 
@@ -377,7 +388,8 @@ impl App {
         chain: &[&Element],
     ) -> Result<(String, Implementation), ElementError> {
         for type_element in &chain[1..] {
-            self.consult_sources(type_element)?;
+            self.consult_sources(type_element)
+                .map_err(|error| error.while_building(chain[0].full_name()))?;
             let registry =
                 self.inner
                     .registry
@@ -397,7 +409,7 @@ impl App {
     }
 
     fn consult_sources(&self, type_element: &Element) -> Result<(), ElementError> {
-        if self.inner.sources.is_empty() {
+        if self.inner.sources.is_empty() && self.inner.plugin_loader.is_none() {
             return Ok(());
         }
         let name = type_element.full_name();
@@ -413,6 +425,10 @@ impl App {
         let mut found = Vec::new();
         for source in &self.inner.sources {
             found.extend(source.implementations_for(type_element, &self.inner.root)?);
+        }
+        // The plugin loader is the fallback: a host source that handles a Type wins.
+        if let (true, Some(loader)) = (found.is_empty(), &self.inner.plugin_loader) {
+            found.extend(loader.implementations_for(type_element, &self.inner.root)?);
         }
         consulted.insert(name.to_owned());
         if let Ok(mut registry) = self.inner.registry.write() {

@@ -301,6 +301,10 @@ pub enum ElementError {
         expected: &'static str,
     },
 
+    /// A plugin library (named by a Type element's `backendBundleEntry`) could not be used.
+    #[error("{0}")]
+    Plugin(Box<crate::plugin::PluginError>),
+
     /// A runtime registration clashes with an existing element.
     #[error("cannot register element {full_name}: {reason}")]
     AlreadyRegistered {
@@ -341,6 +345,7 @@ impl ElementError {
             | ElementError::WrongObjectType { full_name, .. }
             | ElementError::AlreadyRegistered { full_name, .. } => Some(full_name),
             ElementError::Config(issue) => Some(&issue.full_name),
+            ElementError::Plugin(error) => Some(&error.element),
             _ => None,
         }
     }

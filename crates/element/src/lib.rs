@@ -54,6 +54,9 @@ mod framework;
 pub mod json;
 mod layers;
 mod manifest;
+mod plugin;
+pub mod plugin_abi;
+mod plugin_export;
 mod registry;
 
 pub use app::{App, AppBuilder, LoadedElement};
@@ -67,6 +70,13 @@ pub use error::{BoxError, ChainNames, ConfigIssue, ElementError, Location};
 pub use framework::FrameworkElement;
 pub use layers::AppLayer;
 pub use manifest::{AppManifest, AppSettings, DefaultElements};
+pub use plugin::{
+    is_library_entry, resolve_library_path, PluginCallError, PluginError, PluginInterface,
+    PluginLibrary, PluginLoader, PluginObject, PluginProblem,
+};
+pub use plugin_export::{
+    declare as plugin_declare, DeclList, PluginFailure, PluginInstance, PluginRequest, PluginType,
+};
 pub use registry::{
     ElementObject, FactoryFn, ImplRegistry, Implementation, ImplementationOrigin,
     ImplementationSource, TypeFactory, TypeRegistration,
