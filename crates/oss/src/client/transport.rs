@@ -345,12 +345,12 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         if !status.is_success() {
+            // An error answer cut short means the connection dropped: report that (it is
+            // retryable) rather than a half-read service error.
             let body = if req.method == Method::HEAD {
                 Bytes::new()
             } else {
-                read_limited(op, response, read_timeout, MAX_ERROR_BODY)
-                    .await
-                    .unwrap_or_default()
+                read_limited(op, response, read_timeout, MAX_ERROR_BODY).await?
             };
             return Err(ServiceError::from_response(status.as_u16(), &headers, &body).into());
         }
