@@ -938,3 +938,69 @@ async fn wrong_credentials_and_region_are_typed_service_errors() {
     assert_eq!(err.code(), Some("NoSuchBucket"), "{err}");
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn response_overrides_async_read_and_non_ascii_metadata() {
+    use tokio::io::AsyncReadExt;
+    let (_dir, server) = start().await;
+    for (mode, c) in all_clients(&server) {
+        let mut metadata = BTreeMap::new();
+        metadata.insert("city".to_string(), "杭州".to_string());
+        c.put_object(
+            "o.txt",
+            Body::from("override me"),
+            PutObjectOptions {
+                write: WriteOptions {
+                    metadata,
+                    ..WriteOptions::default()
+                },
+                ..PutObjectOptions::default()
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{mode}: {e}"));
+        let head = c
+            .head_object("o.txt", GetObjectOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            head.metadata.get("city").map(String::as_str),
+            Some("杭州"),
+            "{mode}"
+        );
+
+        let got = c
+            .get_object(
+                "o.txt",
+                GetObjectOptions {
+                    response_overrides: vec![
+                        ("response-content-type".into(), "text/x-override".into()),
+                        (
+                            "response-content-disposition".into(),
+                            "attachment; filename=\"o.txt\"".into(),
+                        ),
+                    ],
+                    ..GetObjectOptions::default()
+                },
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{mode}: {e}"));
+        assert_eq!(
+            got.meta.content_type.as_deref(),
+            Some("text/x-override"),
+            "{mode}"
+        );
+        assert_eq!(
+            got.meta.headers.get("content-disposition").unwrap(),
+            "attachment; filename=\"o.txt\""
+        );
+        let mut text = String::new();
+        got.body
+            .into_async_read()
+            .read_to_string(&mut text)
+            .await
+            .unwrap();
+        assert_eq!(text, "override me");
+    }
+    server.shutdown().await;
+}

@@ -182,6 +182,19 @@ impl Endpoint {
             Some(Host::Domain(d)) => {
                 let d = d.trim_end_matches('.').to_ascii_lowercase();
                 let (kind, region) = classify_domain(&d);
+                if kind == EndpointKind::Custom {
+                    if let Some((first, rest)) = d.split_once('.') {
+                        if classify_domain(rest).0 != EndpointKind::Custom {
+                            return Err(OssError::invalid(
+                                "endpoint",
+                                format!(
+                                    "{trimmed:?} looks like a bucket host ({first:?} on {rest:?}); \
+                                     give the endpoint {rest:?} and the bucket {first:?} separately"
+                                ),
+                            ));
+                        }
+                    }
+                }
                 (d, kind, region)
             }
         };
@@ -519,6 +532,7 @@ mod tests {
             "https://user:pw@host.example",
             "https://host.example/?x=1",
             "http://",
+            "my-bucket.oss-cn-hangzhou.aliyuncs.com",
         ] {
             assert!(Endpoint::parse(bad).is_err(), "{bad:?} accepted");
         }

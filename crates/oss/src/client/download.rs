@@ -86,6 +86,12 @@ impl ObjectBody {
         Ok(out.freeze())
     }
 
+    /// The content as a [`tokio::io::AsyncRead`]; errors (including a CRC mismatch at the
+    /// end) surface as `std::io::Error`s wrapping the [`OssError`].
+    pub fn into_async_read(self) -> impl tokio::io::AsyncRead + Send + Unpin {
+        tokio_util::io::StreamReader::new(self.map(|r| r.map_err(std::io::Error::other)))
+    }
+
     /// Streams the content into `writer`, returning the number of bytes written. Returns the
     /// CRC error after writing everything if the content was corrupted: the caller must then
     /// discard what was written.

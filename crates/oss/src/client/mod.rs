@@ -162,6 +162,7 @@ pub struct ClientBuilder {
     endpoint: Option<String>,
     endpoint_parsed: Option<Endpoint>,
     public_endpoint: Option<String>,
+    public_endpoint_parsed: Option<Endpoint>,
     bucket: Option<String>,
     region: Option<String>,
     style: Option<AddressingStyle>,
@@ -187,7 +188,9 @@ impl fmt::Debug for ClientBuilder {
 
 impl ClientBuilder {
     /// The endpoint, as users write it (`oss-cn-hangzhou.aliyuncs.com`,
-    /// `http://127.0.0.1:9000`, ...). Required unless [`endpoint_parsed`](Self::endpoint_parsed).
+    /// `http://127.0.0.1:9000`, ...). When neither this nor
+    /// [`endpoint_parsed`](Self::endpoint_parsed) is given, the region's public endpoint
+    /// `https://oss-<region>.aliyuncs.com` is used.
     pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
         self.endpoint = Some(endpoint.into());
         self
@@ -203,6 +206,13 @@ impl ClientBuilder {
     /// uses an internal endpoint). Its addressing style can be set on a parsed [`Endpoint`].
     pub fn public_endpoint(mut self, endpoint: impl Into<String>) -> Self {
         self.public_endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// A separate, already parsed endpoint for presigned and public URLs (e.g. a CDN domain
+    /// with [`AddressingStyle::Cname`]).
+    pub fn public_endpoint_parsed(mut self, endpoint: Endpoint) -> Self {
+        self.public_endpoint_parsed = Some(endpoint);
         self
     }
 
@@ -291,12 +301,15 @@ impl ClientBuilder {
         let mut endpoint = match (self.endpoint_parsed, self.endpoint) {
             (Some(e), _) => e,
             (None, Some(text)) => Endpoint::parse(&text)?,
-            (None, None) => {
-                return Err(OssError::invalid(
-                    "client configuration",
-                    "no endpoint given",
-                ))
-            }
+            (None, None) => match self.region.as_deref() {
+                Some(region) => Endpoint::for_region(region.trim(), false)?,
+                None => {
+                    return Err(OssError::invalid(
+                        "client configuration",
+                        "give an endpoint, or a region to use its public endpoint",
+                    ))
+                }
+            },
         };
         if let Some(style) = self.style {
             endpoint = endpoint.with_style(style);
@@ -315,10 +328,11 @@ impl ClientBuilder {
         let credentials = self.credentials.ok_or_else(|| {
             OssError::invalid("client configuration", "no credentials provider given")
         })?;
-        let public_endpoint = self
-            .public_endpoint
-            .map(|text| Endpoint::parse(&text))
-            .transpose()?;
+        let public_endpoint = match (self.public_endpoint_parsed, self.public_endpoint) {
+            (Some(e), _) => Some(e),
+            (None, Some(text)) => Some(Endpoint::parse(&text)?),
+            (None, None) => None,
+        };
         let timeouts = self.timeouts.unwrap_or_default();
         let http = match self.http {
             Some(h) => h,

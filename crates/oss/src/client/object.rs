@@ -128,6 +128,15 @@ impl Client {
             &options,
         )?
         .query_opt("versionId", options.version_id.clone());
+        for (name, value) in &options.response_overrides {
+            if !name.starts_with("response-") {
+                return Err(OssError::invalid(
+                    "response override",
+                    format!("{name:?} is not a response-* parameter"),
+                ));
+            }
+            req = req.query(name, value.clone());
+        }
         if let Some(range) = options.range {
             req = req
                 .header("range", &range.header_value())?

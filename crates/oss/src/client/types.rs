@@ -136,6 +136,10 @@ pub struct GetObjectOptions {
     pub if_unmodified_since: Option<DateTime<Utc>>,
     /// A specific version.
     pub version_id: Option<String>,
+    /// Response header overrides (GetObject only): `response-content-type`,
+    /// `response-content-disposition`, `response-cache-control`, `response-content-encoding`,
+    /// `response-content-language`, `response-expires`, with their values.
+    pub response_overrides: Vec<(String, String)>,
 }
 
 /// The metadata of an object, as returned by HeadObject, GetObject and GetObjectMeta.
