@@ -168,6 +168,8 @@ fn cut_stream(
                 return None;
             }
             if sent >= limit {
+                // Let hyper flush what was sent before the connection is dropped.
+                tokio::time::sleep(Duration::from_millis(50)).await;
                 return Some((
                     Err(std::io::Error::other("injected connection cut")),
                     (s, sent, true),
