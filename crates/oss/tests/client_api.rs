@@ -253,4 +253,11 @@ async fn invalid_keys_are_refused_before_any_request() {
     ));
     let err = c.get_object_meta("fine", None).await.unwrap_err();
     assert!(matches!(err, OssError::Network { .. }), "{err:?}");
+    // The message names the root cause, not just "error sending request".
+    let text = err.to_string();
+    assert!(
+        text.contains("GetObjectMeta") && text.matches(": ").count() >= 2,
+        "{text}"
+    );
+    assert!(!text.contains("super-secret-key"));
 }

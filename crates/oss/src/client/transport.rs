@@ -169,10 +169,29 @@ pub(crate) fn map_reqwest(
     } else {
         OssError::Network {
             operation,
-            source: Box::new(e.without_url()),
+            source: Box::new(TransportError(e.without_url())),
         }
     }
 }
+
+/// A transport error whose `Display` spells out the whole cause chain ("error sending
+/// request: connection refused"), since reqwest's own message stops at the first level.
+#[derive(Debug)]
+pub(crate) struct TransportError(reqwest::Error);
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut cause = std::error::Error::source(&self.0);
+        while let Some(c) = cause {
+            write!(f, ": {c}")?;
+            cause = c.source();
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TransportError {}
 
 impl Client {
     /// Sends `req`, retrying per the policy, and returns the successful answer.
@@ -293,8 +312,12 @@ impl Client {
         let progress = Progress::new();
         let mut prepared = req.body.prepare(&progress).await?;
         let mut headers = req.headers.clone();
-        if let Some(len) = prepared.len {
-            headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(len));
+        match prepared.len {
+            Some(0) if req.method != Method::PUT && req.method != Method::POST => {}
+            Some(len) => {
+                headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(len));
+            }
+            None => {}
         }
         let parts = RequestParts {
             method: req.method.as_str(),
