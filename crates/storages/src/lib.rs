@@ -31,12 +31,17 @@
 mod disk;
 mod error;
 mod handle;
+mod oss;
 mod storage;
 mod types;
 
 pub use disk::{DiskConfig, DiskStorage, DISK_TYPE};
 pub use error::{BoxError, Error, StorageError};
 pub use handle::{into_element_object, StorageHandle};
+pub use oss::{
+    AddressingStyleConfig, ConfigProblem, OssConfig, OssStorage, PostForm, PostPolicyRequest,
+    SchemeConfig, SignatureVersionConfig, UrlMode,
+};
 pub use storage::Storage;
 pub use types::{
     Capabilities, Capability, ObjectInfo, Operation, SignUrlRequest, SignedUrl, UploadOptions,

@@ -24,6 +24,12 @@ pub trait Storage: Send + Sync + 'static {
     /// What this storage can do.
     fn capabilities(&self) -> Capabilities;
 
+    /// The concrete storage, for Type-specific APIs (e.g. `OssStorage::from_handle`); `None`
+    /// unless the Type opts in.
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
+
     /// Stores `data` under `name` (JitAI `uploadByFile`). `content_type` defaults to
     /// `application/octet-stream` for Types that store one.
     async fn upload_by_file(
