@@ -1,0 +1,69 @@
+//! `storages.MemoryType` as a plugin: an in-memory storage Type built as a `cdylib` and loaded
+//! by jitstore from an app folder.
+//!
+//! ```text
+//! storages/MemoryType/e.json  {"title": "In-memory storage", "type": "storages.Meta",
+//!                              "backendBundleEntry": "lib/libjitstore_plugin_example"}
+//! storages/MemoryType/lib/libjitstore_plugin_example.so   (this crate, built)
+//! storages/Scratch/e.json     {"title": "Scratch", "type": "storages.MemoryType"}
+//! storages/Scratch/Scratch.json  {"maxBytes": 1048576}
+//! ```
+//!
+//! Each instance holds its objects in memory for the life of the app. Config: `maxBytes`
+//! (optional): the most bytes the instance stores; a write beyond it is refused. The plugin
+//! depends only on `jitstore-element` and `jitstore-storages-plugin` without host features:
+//! it neither needs nor carries the host's async runtime.
+//!
+//! The cargo features `abi-mismatch`, `no-entry`, `wrong-type-name` and `panic-in-factory`
+//! build deliberately broken variants that the loader's tests use.
+
+mod store;
+
+pub use store::{MemoryConfig, MemoryStore};
+
+use jitstore_element::{PluginRequest, PluginType};
+use jitstore_storages_plugin::{StorageInstance, STORAGE_INTERFACE};
+
+/// The Type fullName this library implements.
+#[cfg(not(feature = "wrong-type-name"))]
+pub const TYPE_NAME: &str = "storages.MemoryType";
+/// The Type fullName this (deliberately wrong) variant implements.
+#[cfg(feature = "wrong-type-name")]
+pub const TYPE_NAME: &str = "storages.OtherMemoryType";
+
+/// `storages.MemoryType`.
+#[derive(Debug)]
+pub struct MemoryType;
+
+impl PluginType for MemoryType {
+    const TYPE_NAME: &'static str = TYPE_NAME;
+    const INTERFACE: &'static str = STORAGE_INTERFACE;
+    type Instance = StorageInstance<MemoryStore>;
+
+    fn create(request: &PluginRequest<'_>) -> Result<Self::Instance, String> {
+        if cfg!(feature = "panic-in-factory") {
+            panic!("deliberate panic while creating {}", request.element);
+        }
+        let config = MemoryConfig::parse(request.config_json)
+            .map_err(|e| format!("{} config: {e}", request.element))?;
+        Ok(StorageInstance(MemoryStore::new(config)))
+    }
+}
+
+#[cfg(not(any(feature = "abi-mismatch", feature = "no-entry")))]
+jitstore_element::export_plugin!(MemoryType);
+
+/// The variant announcing a future ABI: the marker is all the loader may read.
+#[cfg(feature = "abi-mismatch")]
+#[no_mangle]
+pub static JITSTORE_PLUGIN_MARKER: jitstore_element::plugin_abi::PluginMarker = {
+    let mut marker = jitstore_element::plugin_abi::PluginMarker::current();
+    marker.abi_version = jitstore_element::plugin_abi::PLUGIN_ABI_VERSION + 1;
+    marker
+};
+
+/// The variant without an entry point: only the marker is exported.
+#[cfg(all(feature = "no-entry", not(feature = "abi-mismatch")))]
+#[no_mangle]
+pub static JITSTORE_PLUGIN_MARKER: jitstore_element::plugin_abi::PluginMarker =
+    jitstore_element::plugin_abi::PluginMarker::current();

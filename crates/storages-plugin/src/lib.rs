@@ -1,0 +1,25 @@
+//! Storage Types in dynamic libraries: the `storages.Meta/1` plugin interface.
+//!
+//! A plugin storage Type is a `cdylib` exporting a [`PluginType`](jitstore_element::PluginType)
+//! whose instance is a [`StorageInstance`] over a [`PluginStorage`]; an app points a Type
+//! element's `backendBundleEntry` at the library (see `jitstore_element`'s plugin loader). On
+//! the host, this crate's [`PluginStorageAdapter`] turns each instance into an
+//! `Arc<dyn Storage>`, so `get_element` and `StorageHandle` work as for any built-in Type.
+//!
+//! Plugins depend on this crate with `default-features = false` (no host dependencies: no
+//! tokio, no HTTP stack; the plugin stays small and independent of the host's runtime). Hosts
+//! use the default `host` feature and call [`adapter_installed`] once so the crate is linked.
+//!
+//! Every call crosses a C ABI with bytes only ([`protocol`]): no Rust type, allocation or panic
+//! crosses the library boundary, so the plugin need not be built by the host's compiler.
+
+mod export;
+pub mod protocol;
+
+#[cfg(feature = "host")]
+mod host;
+
+pub use export::{PluginStorage, PluginStorageError, StorageInstance};
+#[cfg(feature = "host")]
+pub use host::{adapt, adapter_installed, PluginStorageAdapter};
+pub use protocol::STORAGE_INTERFACE;

@@ -1,0 +1,421 @@
+//! Plugin Types end to end: the `jitstore-plugin-example` cdylib is built (with cargo, into a
+//! target folder of its own under this workspace's target dir), copied into an app folder
+//! (`tests/fixtures/plugin_apps/memory`), loaded by the registry when an instance of its Type is
+//! first built, and used through `get_element` as a storage. Deliberately broken variants of the
+//! library (cargo features of the example crate) check each loading error.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use futures::TryStreamExt;
+use jitstore_element::{
+    App, BoxError, BuildContext, ElementError, ElementObject, Implementation, ImplementationOrigin,
+    PluginError, PluginProblem,
+};
+use jitstore_storages::StorageHandle;
+
+const FIXTURE: &str = "tests/fixtures/plugin_apps/memory";
+const LIBRARY_ENTRY: &str = "lib/libjitstore_plugin_example";
+
+/// A build of the example plugin: its cargo features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Variant {
+    Good,
+    AbiMismatch,
+    NoEntry,
+    WrongTypeName,
+    PanicInFactory,
+}
+
+impl Variant {
+    fn feature(self) -> Option<&'static str> {
+        match self {
+            Variant::Good => None,
+            Variant::AbiMismatch => Some("abi-mismatch"),
+            Variant::NoEntry => Some("no-entry"),
+            Variant::WrongTypeName => Some("wrong-type-name"),
+            Variant::PanicInFactory => Some("panic-in-factory"),
+        }
+    }
+}
+
+fn library_file_name() -> String {
+    format!(
+        "{}jitstore_plugin_example.{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_EXTENSION
+    )
+}
+
+/// Builds `variant` once per test process and returns a private copy of the library.
+///
+/// The build uses its own `--target-dir` so it neither waits for nor disturbs the `cargo test`
+/// that runs this file; variants are built one after the other into it and copied out.
+fn plugin_library(variant: Variant) -> PathBuf {
+    static BUILT: OnceLock<Mutex<HashMap<Variant, PathBuf>>> = OnceLock::new();
+    let built = BUILT.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut built = built.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(path) = built.get(&variant) {
+        return path.clone();
+    }
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let target_dir = tmp.join("plugin-example-build");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["build", "--quiet", "-p", "jitstore-plugin-example", "--lib"])
+        .arg("--target-dir")
+        .arg(&target_dir);
+    if let Some(feature) = variant.feature() {
+        command.args(["--features", feature]);
+    }
+    let output = command.output().expect("cargo runs");
+    assert!(
+        output.status.success(),
+        "building the example plugin ({variant:?}) failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let built_file = target_dir.join("debug").join(library_file_name());
+    let copy_dir = tmp
+        .join("plugin-example-variants")
+        .join(format!("{variant:?}"));
+    std::fs::create_dir_all(&copy_dir).expect("variant folder");
+    let copy = copy_dir.join(library_file_name());
+    std::fs::copy(&built_file, &copy).expect("copies the library");
+    built.insert(variant, copy.clone());
+    copy
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("creates folder");
+    for entry in std::fs::read_dir(from).expect("reads fixture") {
+        let entry = entry.expect("fixture entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copies fixture file");
+        }
+    }
+}
+
+/// A temporary copy of the fixture app, with `library` (if any) installed as the plugin.
+struct PluginApp {
+    dir: tempfile::TempDir,
+}
+
+impl PluginApp {
+    fn new(library: Option<&Path>) -> PluginApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE),
+            dir.path(),
+        );
+        if let Some(library) = library {
+            std::fs::copy(library, dir.path().join(Self::library_path_in_app()))
+                .expect("installs the plugin");
+        }
+        PluginApp { dir }
+    }
+
+    fn with_variant(variant: Variant) -> PluginApp {
+        PluginApp::new(Some(&plugin_library(variant)))
+    }
+
+    fn library_path_in_app() -> PathBuf {
+        Path::new("storages/MemoryType").join(format!("lib/{}", library_file_name()))
+    }
+
+    fn library_path(&self) -> PathBuf {
+        self.dir.path().join(Self::library_path_in_app())
+    }
+
+    fn write(&self, relative: &str, text: &str) {
+        let path = self.dir.path().join(relative);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("folder");
+        std::fs::write(path, text).expect("writes");
+    }
+
+    fn open(&self) -> App {
+        assert!(
+            jitstore_storages_plugin::adapter_installed(),
+            "the storages.Meta/1 adapter is linked"
+        );
+        App::open(self.dir.path()).expect("app opens")
+    }
+}
+
+fn storage(app: &App, name: &str) -> StorageHandle {
+    let loaded = app.get_element(name).expect("element builds");
+    StorageHandle::from_loaded(&loaded).expect("the plugin object is adapted into a storage")
+}
+
+/// The plugin error of a failed build, checked to name the element, the Type and the library.
+fn plugin_error(app: &App, element: &str, library: &Path) -> PluginError {
+    let error = app.get_element(element).expect_err("the build fails");
+    let text = error.to_string();
+    assert!(text.contains(element), "names the element: {text}");
+    assert!(
+        text.contains("storages.MemoryType"),
+        "names the Type: {text}"
+    );
+    assert!(
+        text.contains(&library.display().to_string()),
+        "names the library {}: {text}",
+        library.display()
+    );
+    match error {
+        ElementError::Plugin(error) => *error,
+        other => panic!("expected a plugin error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn plugin_storage_is_loaded_from_the_app_folder_and_used_through_get_element() {
+    let app_dir = PluginApp::with_variant(Variant::Good);
+    let app = app_dir.open();
+
+    let scratch = storage(&app, "storages.Scratch");
+    assert_eq!(scratch.type_name(), "storages.MemoryType");
+    let uploaded = scratch
+        .upload_by_file("docs/a.txt", b"hello plugin".to_vec(), Some("text/plain"))
+        .await
+        .expect("upload");
+    assert_eq!(uploaded.size, 12);
+    assert_eq!(uploaded.key, "docs/a.txt");
+    assert!(uploaded.etag.starts_with('"'), "{}", uploaded.etag);
+    assert_eq!(
+        &scratch.download("docs/a.txt").await.expect("download")[..],
+        b"hello plugin"
+    );
+    let info = scratch.get_object("docs/a.txt").await.expect("stat");
+    assert_eq!(info.size, 12);
+    assert_eq!(info.content_type.as_deref(), Some("text/plain"));
+    assert_eq!(info.etag.as_deref(), Some(uploaded.etag.as_str()));
+    assert!(info.last_modified.is_some());
+    scratch
+        .upload_by_file("docs/b.txt", b"b".to_vec(), None)
+        .await
+        .expect("second upload");
+    scratch
+        .upload_by_file("other", b"o".to_vec(), None)
+        .await
+        .expect("third upload");
+    let listed: Vec<String> = scratch
+        .list("docs/")
+        .map_ok(|info| info.key)
+        .try_collect()
+        .await
+        .expect("list");
+    assert_eq!(listed, ["docs/a.txt", "docs/b.txt"]);
+
+    // Errors from inside the plugin come back typed and named.
+    let missing = scratch.download("nope").await.expect_err("missing");
+    assert!(missing.is_not_found(), "{missing}");
+    assert!(!scratch.exists("nope").await.expect("exists works"));
+    let full = scratch
+        .upload_by_file("big", vec![0u8; 100], None)
+        .await
+        .expect_err("maxBytes 64 from Scratch.json");
+    let text = full.to_string();
+    assert!(
+        text.contains("storages.Scratch") && text.contains("storages.MemoryType"),
+        "{text}"
+    );
+    assert!(text.contains("maxBytes 64"), "{text}");
+
+    scratch.delete("docs/a.txt").await.expect("delete");
+    assert!(!scratch.exists("docs/a.txt").await.expect("exists"));
+
+    // One library, one store per instance; get_element is cached.
+    let notes = storage(&app, "storages.Notes");
+    assert!(!notes.exists("other").await.expect("exists"));
+    let again = app.get_element("storages.Scratch").expect("cached");
+    assert!(Arc::ptr_eq(
+        &again,
+        &app.get_element("storages.Scratch").expect("cached")
+    ));
+
+    // The library stays loaded as long as anything built from it lives, even past the App.
+    drop(again);
+    drop(app);
+    assert_eq!(
+        &scratch.download("other").await.expect("still usable")[..],
+        b"o"
+    );
+}
+
+#[test]
+fn plugin_types_are_listed_but_not_loaded_until_first_use() {
+    // No library at all: opening, listing and describing work; only building needs it.
+    let app_dir = PluginApp::new(None);
+    let app = app_dir.open();
+    let instances: Vec<&str> = app
+        .instances_of("storages.MemoryType")
+        .into_iter()
+        .map(|e| e.full_name())
+        .collect();
+    assert_eq!(instances, ["storages.Notes", "storages.Scratch"]);
+    assert!(!app.is_loaded("storages.Scratch"));
+}
+
+#[test]
+fn missing_library_is_a_clear_error() {
+    let app_dir = PluginApp::new(None);
+    let app = app_dir.open();
+    let error = plugin_error(&app, "storages.Scratch", &app_dir.library_path());
+    assert_eq!(
+        error.problem,
+        PluginProblem::MissingLibrary {
+            entry: LIBRARY_ENTRY.to_owned()
+        }
+    );
+    assert_eq!(error.type_name, "storages.MemoryType");
+    // A failed load is not cached: installing the library makes the next call work.
+    std::fs::copy(plugin_library(Variant::Good), app_dir.library_path()).expect("installs");
+    assert!(app.get_element("storages.Scratch").is_ok());
+}
+
+#[test]
+fn a_file_that_is_not_a_library_is_a_clear_error() {
+    let app_dir = PluginApp::new(None);
+    app_dir.write(
+        &PluginApp::library_path_in_app().display().to_string(),
+        "not an ELF file",
+    );
+    let app = app_dir.open();
+    let error = plugin_error(&app, "storages.Scratch", &app_dir.library_path());
+    assert!(
+        matches!(error.problem, PluginProblem::LoadFailed { .. }),
+        "{error}"
+    );
+}
+
+#[test]
+fn missing_entry_point_is_a_clear_error() {
+    let app_dir = PluginApp::with_variant(Variant::NoEntry);
+    let app = app_dir.open();
+    let error = plugin_error(&app, "storages.Scratch", &app_dir.library_path());
+    assert_eq!(
+        error.problem,
+        PluginProblem::MissingSymbol {
+            symbol: "jitstore_plugin_entry".to_owned()
+        }
+    );
+    assert!(error.to_string().contains("jitstore_plugin_entry"));
+}
+
+#[test]
+fn abi_mismatch_is_refused_before_any_plugin_code_runs() {
+    let app_dir = PluginApp::with_variant(Variant::AbiMismatch);
+    let app = app_dir.open();
+    let error = plugin_error(&app, "storages.Scratch", &app_dir.library_path());
+    let expected = jitstore_element::plugin_abi::PLUGIN_ABI_VERSION;
+    match &error.problem {
+        PluginProblem::AbiMismatch {
+            found,
+            expected: host,
+            ..
+        } => {
+            assert_eq!(*found, expected + 1);
+            assert_eq!(*host, expected);
+        }
+        other => panic!("expected an ABI mismatch, got {other:?}"),
+    }
+    assert!(error.to_string().contains("ABI mismatch"), "{error}");
+}
+
+#[test]
+fn a_library_registering_another_type_is_refused() {
+    let app_dir = PluginApp::with_variant(Variant::WrongTypeName);
+    let app = app_dir.open();
+    let error = plugin_error(&app, "storages.Scratch", &app_dir.library_path());
+    assert_eq!(
+        error.problem,
+        PluginProblem::WrongType {
+            expected: "storages.MemoryType".to_owned(),
+            registered: vec!["storages.OtherMemoryType".to_owned()],
+        }
+    );
+    assert!(
+        error.to_string().contains("storages.OtherMemoryType"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_failing_plugin_factory_is_a_clear_error() {
+    let app_dir = PluginApp::with_variant(Variant::Good);
+    app_dir.write("storages/Scratch/Scratch.json", r#"{"maxBytes": "lots"}"#);
+    let app = app_dir.open();
+    let error = plugin_error(&app, "storages.Scratch", &app_dir.library_path());
+    match &error.problem {
+        PluginProblem::FactoryFailed { message } => {
+            assert!(message.contains("storages.Scratch config"), "{message}");
+            assert!(message.contains("invalid type"), "{message}");
+        }
+        other => panic!("expected a factory failure, got {other:?}"),
+    }
+    // The library itself is fine: other instances of the Type still build.
+    assert!(app.get_element("storages.Notes").is_ok());
+}
+
+#[test]
+fn a_panicking_plugin_factory_does_not_crash_the_host() {
+    let app_dir = PluginApp::with_variant(Variant::PanicInFactory);
+    let app = app_dir.open();
+    let error = plugin_error(&app, "storages.Scratch", &app_dir.library_path());
+    match &error.problem {
+        PluginProblem::FactoryPanicked { message } => {
+            assert!(message.contains("deliberate panic"), "{message}");
+        }
+        other => panic!("expected a caught panic, got {other:?}"),
+    }
+    // The host carries on: the same call fails again, cleanly.
+    assert!(matches!(
+        app.get_element("storages.Notes"),
+        Err(ElementError::Plugin(_))
+    ));
+}
+
+#[test]
+fn a_plugin_and_a_host_registration_for_one_type_conflict_by_name() {
+    fn host_factory(_ctx: &BuildContext<'_>) -> Result<ElementObject, BoxError> {
+        Ok(Arc::new("host-built".to_owned()))
+    }
+    let app_dir = PluginApp::with_variant(Variant::Good);
+    let app = App::builder(app_dir.dir.path())
+        .implementation(Implementation::new(
+            "storages.MemoryType",
+            ImplementationOrigin::Runtime("plugin_loading test".to_owned()),
+            Arc::new(host_factory),
+        ))
+        .open()
+        .expect("opens");
+    let text = app
+        .get_element("storages.Scratch")
+        .expect_err("two non-built-in implementations")
+        .to_string();
+    assert!(text.contains("storages.MemoryType"), "{text}");
+    assert!(text.contains("plugin_loading test"), "{text}");
+    assert!(
+        text.contains(&app_dir.library_path().display().to_string()),
+        "{text}"
+    );
+}
+
+#[test]
+fn plugins_can_be_disabled() {
+    let app_dir = PluginApp::with_variant(Variant::Good);
+    let app = App::builder(app_dir.dir.path())
+        .plugins(false)
+        .open()
+        .expect("opens");
+    assert!(matches!(
+        app.get_element("storages.Scratch"),
+        Err(ElementError::NoImplementation { .. })
+    ));
+}
