@@ -293,6 +293,20 @@ fn malformed_requests_are_invalid_arguments() {
         "InvalidArgument"
     );
 
+    // An empty entry in AdditionalHeaders is malformed (doc 0002-00000210).
+    let mut trailing = v4_header_request(&creds(), "cn-hangzhou", T0);
+    let auth = trailing[http::header::AUTHORIZATION]
+        .to_str()
+        .expect("ascii")
+        .replace(",Signature=", ",AdditionalHeaders=host;,Signature=");
+    trailing.insert(
+        http::header::AUTHORIZATION,
+        HeaderValue::from_str(&auth).expect("ascii"),
+    );
+    let err = run(&trailing, "", "cn-hangzhou", T0, &creds()).unwrap_err();
+    assert_eq!(err.code(), "InvalidArgument");
+    assert!(err.to_string().contains("empty entry"), "{err}");
+
     // V4 header auth without x-oss-date is refused.
     let mut no_date = v4_header_request(&creds(), "cn-hangzhou", T0);
     no_date.remove("x-oss-date");

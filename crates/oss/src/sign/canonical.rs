@@ -4,6 +4,8 @@
 //! Both the signer (from a [`super::RequestParts`]) and the verifier (from what was received)
 //! call these functions, so a rule change applies to both ends at once.
 
+use std::borrow::Cow;
+
 use http::HeaderMap;
 
 use crate::encoding::encode_into;
@@ -22,31 +24,44 @@ pub const SECURITY_TOKEN_HEADER: &str = "x-oss-security-token";
 pub const SECURITY_TOKEN_QUERY_V1: &str = "security-token";
 
 /// A header value as signed: bytes as text (lossy for non-UTF-8), surrounding whitespace trimmed.
-fn header_text(value: &http::HeaderValue) -> std::borrow::Cow<'_, str> {
-    let text = String::from_utf8_lossy(value.as_bytes());
-    match text {
-        std::borrow::Cow::Borrowed(s) => std::borrow::Cow::Borrowed(s.trim()),
-        std::borrow::Cow::Owned(s) => std::borrow::Cow::Owned(s.trim().to_owned()),
+fn header_text(value: &http::HeaderValue) -> Cow<'_, str> {
+    match String::from_utf8_lossy(value.as_bytes()) {
+        Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
+        Cow::Owned(s) => Cow::Owned(s.trim().to_owned()),
     }
 }
 
 /// All values of header `name`, trimmed and joined with `,`; `None` when absent.
-pub fn joined_header(headers: &HeaderMap, name: &str) -> Option<String> {
+pub fn joined_header<'h>(headers: &'h HeaderMap, name: &str) -> Option<Cow<'h, str>> {
     let mut values = headers.get_all(name).iter();
-    let first = values.next()?;
-    let mut out = header_text(first).into_owned();
-    for v in values {
+    let first = header_text(values.next()?);
+    let Some(second) = values.next() else {
+        return Some(first);
+    };
+    let mut out = first.into_owned();
+    for v in std::iter::once(second).chain(values) {
         out.push(',');
         out.push_str(&header_text(v));
     }
-    Some(out)
+    Some(Cow::Owned(out))
+}
+
+/// Strict encoding (`/` encoded too) that borrows when nothing needs escaping.
+fn encode_query_part(s: &str) -> Cow<'_, str> {
+    if s.bytes().all(crate::encoding::is_unreserved) {
+        Cow::Borrowed(s)
+    } else {
+        let mut e = String::with_capacity(s.len() + 8);
+        encode_into(&mut e, s, false);
+        Cow::Owned(e)
+    }
 }
 
 /// The first value of header `name` as raw text (untrimmed), or `""` when absent.
-pub fn raw_header<'h>(headers: &'h HeaderMap, name: &str) -> std::borrow::Cow<'h, str> {
+pub fn raw_header<'h>(headers: &'h HeaderMap, name: &str) -> Cow<'h, str> {
     match headers.get(name) {
         Some(v) => String::from_utf8_lossy(v.as_bytes()),
-        None => std::borrow::Cow::Borrowed(""),
+        None => Cow::Borrowed(""),
     }
 }
 
@@ -125,17 +140,13 @@ pub fn v4_canonical_uri(out: &mut String, bucket: Option<&str>, key: Option<&str
 /// Appends the V4 canonical query: every pair strict-encoded (`/` too), sorted, `name` alone
 /// for an empty value, joined by `&`.
 pub fn v4_canonical_query(out: &mut String, query: &[(String, String)], extra: &[(&str, &str)]) {
-    let mut pairs: Vec<(String, String)> = Vec::with_capacity(query.len() + extra.len());
-    let enc = |s: &str| {
-        let mut e = String::with_capacity(s.len() + 8);
-        encode_into(&mut e, s, false);
-        e
-    };
+    let mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> =
+        Vec::with_capacity(query.len() + extra.len());
     for (n, v) in query {
-        pairs.push((enc(n), enc(v)));
+        pairs.push((encode_query_part(n), encode_query_part(v)));
     }
     for (n, v) in extra {
-        pairs.push((enc(n), enc(v)));
+        pairs.push((encode_query_part(n), encode_query_part(v)));
     }
     pairs.sort_unstable();
     for (i, (n, v)) in pairs.iter().enumerate() {
@@ -151,8 +162,8 @@ pub fn v4_canonical_query(out: &mut String, query: &[(String, String)], extra: &
 }
 
 /// The signed V4 headers, lower-case name and value, sorted by name.
-pub fn v4_canonical_headers(c: &V4Canonical<'_>) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::with_capacity(8);
+pub fn v4_canonical_headers<'c>(c: &V4Canonical<'c>) -> Vec<(&'c str, Cow<'c, str>)> {
+    let mut out: Vec<(&'c str, Cow<'c, str>)> = Vec::with_capacity(8);
     for name in c.headers.keys() {
         let lower = name.as_str();
         if c.overrides.iter().any(|o| o.name == lower) {
@@ -160,13 +171,13 @@ pub fn v4_canonical_headers(c: &V4Canonical<'_>) -> Vec<(String, String)> {
         }
         if v4_signed_by_default(lower) || c.additional.iter().any(|a| a == lower) {
             if let Some(value) = joined_header(c.headers, lower) {
-                out.push((lower.to_owned(), value));
+                out.push((lower, value));
             }
         }
     }
     for o in c.overrides {
         if v4_signed_by_default(o.name) || c.additional.iter().any(|a| a == o.name) {
-            out.push((o.name.to_owned(), o.value.trim().to_owned()));
+            out.push((o.name, Cow::Borrowed(o.value.trim())));
         }
     }
     out.sort_unstable();
@@ -175,11 +186,11 @@ pub fn v4_canonical_headers(c: &V4Canonical<'_>) -> Vec<(String, String)> {
 
 /// The V4 payload hash: `x-oss-content-sha256` (override first, then request) or
 /// `UNSIGNED-PAYLOAD`.
-pub fn v4_payload_hash(c: &V4Canonical<'_>) -> String {
+pub fn v4_payload_hash<'c>(c: &V4Canonical<'c>) -> Cow<'c, str> {
     if let Some(o) = c.overrides.iter().find(|o| o.name == CONTENT_SHA256) {
-        return o.value.trim().to_owned();
+        return Cow::Borrowed(o.value.trim());
     }
-    joined_header(c.headers, CONTENT_SHA256).unwrap_or_else(|| UNSIGNED_PAYLOAD.to_owned())
+    joined_header(c.headers, CONTENT_SHA256).unwrap_or(Cow::Borrowed(UNSIGNED_PAYLOAD))
 }
 
 /// Builds the V4 canonical request.
@@ -192,7 +203,7 @@ pub fn v4_canonical_request(c: &V4Canonical<'_>) -> String {
     v4_canonical_query(&mut out, c.query, c.extra_query);
     out.push('\n');
     for (name, value) in v4_canonical_headers(c) {
-        out.push_str(&name);
+        out.push_str(name);
         out.push(':');
         out.push_str(&value);
         out.push('\n');
@@ -369,18 +380,18 @@ pub fn v1_string_to_sign(c: &V1Canonical<'_>) -> String {
     out.push('\n');
     out.push_str(c.date);
     out.push('\n');
-    let mut oss_headers: Vec<(String, String)> = Vec::with_capacity(6);
+    let mut oss_headers: Vec<(&str, Cow<'_, str>)> = Vec::with_capacity(6);
     for name in c.headers.keys() {
         let lower = name.as_str();
         if lower.starts_with("x-oss-") && !c.overrides.iter().any(|o| o.name == lower) {
             if let Some(value) = joined_header(c.headers, lower) {
-                oss_headers.push((lower.to_owned(), value));
+                oss_headers.push((lower, value));
             }
         }
     }
     for o in c.overrides {
         if o.name.starts_with("x-oss-") {
-            oss_headers.push((o.name.to_owned(), o.value.trim().to_owned()));
+            oss_headers.push((o.name, Cow::Borrowed(o.value.trim())));
         }
     }
     oss_headers.sort_unstable();

@@ -2,22 +2,27 @@
 //! RFC 1123 (`Wed, 28 Dec 2022 10:27:41 GMT`, the `Date` header and V1).
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc, Weekday};
-use std::fmt::Write as _;
+
+/// Appends `value` as exactly `width` decimal digits (zero-padded, truncated to the width).
+fn push_digits(out: &mut String, value: u32, width: u32) {
+    let mut div = 10u32.pow(width - 1);
+    while div > 0 {
+        out.push(char::from(b'0' + ((value / div) % 10) as u8));
+        div /= 10;
+    }
+}
 
 /// Formats `t` as ISO 8601 basic, `yyyymmddTHHMMSSZ` (16 characters).
 pub fn iso8601_basic(t: DateTime<Utc>) -> String {
     let mut s = String::with_capacity(16);
-    // Writing to a String cannot fail.
-    let _ = write!(
-        s,
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        t.year(),
-        t.month(),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    );
+    push_digits(&mut s, t.year().clamp(0, 9999) as u32, 4);
+    push_digits(&mut s, t.month(), 2);
+    push_digits(&mut s, t.day(), 2);
+    s.push('T');
+    push_digits(&mut s, t.hour(), 2);
+    push_digits(&mut s, t.minute(), 2);
+    push_digits(&mut s, t.second(), 2);
+    s.push('Z');
     s
 }
 
@@ -48,17 +53,20 @@ const MONTHS: [&str; 12] = [
 pub fn http_date(t: DateTime<Utc>) -> String {
     let mut s = String::with_capacity(29);
     let weekday: Weekday = t.weekday();
-    let _ = write!(
-        s,
-        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
-        DAYS[weekday.num_days_from_monday() as usize],
-        t.day(),
-        MONTHS[t.month0() as usize],
-        t.year(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    );
+    s.push_str(DAYS[weekday.num_days_from_monday() as usize]);
+    s.push_str(", ");
+    push_digits(&mut s, t.day(), 2);
+    s.push(' ');
+    s.push_str(MONTHS[t.month0() as usize]);
+    s.push(' ');
+    push_digits(&mut s, t.year().clamp(0, 9999) as u32, 4);
+    s.push(' ');
+    push_digits(&mut s, t.hour(), 2);
+    s.push(':');
+    push_digits(&mut s, t.minute(), 2);
+    s.push(':');
+    push_digits(&mut s, t.second(), 2);
+    s.push_str(" GMT");
     s
 }
 

@@ -600,7 +600,9 @@ fn verify_v4(
     };
     check_token(&creds, token)?;
 
-    let additional = match claim.additional {
+    // An empty list (`AdditionalHeaders=`, as reqsign sends) means none; an empty entry in a
+    // non-empty list (`host;`) is malformed.
+    let additional = match claim.additional.filter(|l| !l.trim().is_empty()) {
         Some(list) => {
             if list.split(';').any(|n| n.trim().is_empty()) {
                 return Err(invalid(format!(
