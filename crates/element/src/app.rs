@@ -383,7 +383,7 @@ impl App {
     }
 
     /// The nearest implementation up `chain` (excluding the element itself).
-    fn implementation_for(
+    pub(crate) fn implementation_for(
         &self,
         chain: &[&Element],
     ) -> Result<(String, Implementation), ElementError> {
@@ -439,6 +439,16 @@ impl App {
         Ok(())
     }
 
+    /// The built-in implementation of `type_name`, even when an override wins over it.
+    pub(crate) fn builtin_implementation(&self, type_name: &str) -> Option<Implementation> {
+        let registry = self.inner.registry.read().ok()?;
+        registry
+            .all(type_name)
+            .iter()
+            .find(|i| i.origin.is_builtin())
+            .cloned()
+    }
+
     fn build(&self, element: &Element) -> Result<LoadedElement, ElementError> {
         let chain = self.inner.catalog.instance_chain(element)?;
         let (type_name, implementation) = self.implementation_for(&chain)?;
@@ -450,6 +460,7 @@ impl App {
             config: &config,
             app_root: &self.inner.root,
             env: &self.inner.env,
+            app: self,
         };
         let object = implementation.factory.build(&ctx).map_err(|source| {
             match source.downcast::<ElementError>() {

@@ -20,6 +20,7 @@ pub struct BuildContext<'a> {
     pub(crate) config: &'a ResolvedConfig,
     pub(crate) app_root: &'a Path,
     pub(crate) env: &'a Env,
+    pub(crate) app: &'a crate::app::App,
 }
 
 impl<'a> BuildContext<'a> {

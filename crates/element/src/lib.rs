@@ -57,6 +57,7 @@ mod manifest;
 mod plugin;
 pub mod plugin_abi;
 mod plugin_export;
+mod plugin_wrap;
 mod registry;
 
 pub use app::{App, AppBuilder, LoadedElement};
