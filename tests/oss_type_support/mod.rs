@@ -114,3 +114,62 @@ pub fn content(len: usize, seed: u64) -> Vec<u8> {
         })
         .collect()
 }
+
+/// A per-call client on the peer's bucket (V4), with quick retries.
+pub fn client(peer: &Peer) -> jitstore_oss::client::Client {
+    jitstore_oss::client::Client::builder()
+        .endpoint(peer.server.endpoint())
+        .bucket(BUCKET)
+        .region(peer.server.region())
+        .credentials(jitstore_oss::credentials::StaticProvider::from_keys(AK, SK))
+        .retry_policy(jitstore_oss::client::RetryPolicy {
+            max_attempts: 4,
+            base_delay: std::time::Duration::from_millis(20),
+            max_delay: std::time::Duration::from_millis(200),
+        })
+        .build()
+        .expect("client")
+}
+
+/// Every `(done, total)` progress report, in order.
+pub type Reports = std::sync::Arc<std::sync::Mutex<Vec<(u64, Option<u64>)>>>;
+
+/// Records every progress report.
+#[derive(Clone, Default)]
+pub struct ProgressLog(pub Reports);
+
+impl ProgressLog {
+    /// A callback feeding this log.
+    pub fn callback(&self) -> jitstore_oss::transfer::ProgressFn {
+        let log = self.0.clone();
+        std::sync::Arc::new(move |done, total| log.lock().expect("log").push((done, total)))
+    }
+
+    /// Asserts the reports grow monotonically, never pass `total` and end exactly at it.
+    pub fn assert_complete(&self, total: u64) {
+        let log = self.0.lock().expect("log");
+        assert!(!log.is_empty(), "no progress reported");
+        let mut last = 0;
+        for (done, t) in log.iter() {
+            assert!(*done >= last, "progress went back: {log:?}");
+            assert!(*done <= total, "progress {done} passed the total {total}");
+            if let Some(t) = t {
+                assert_eq!(*t, total);
+            }
+            last = *done;
+        }
+        assert_eq!(last, total, "progress did not end at the total");
+    }
+}
+
+/// Files in `dir` whose name contains `needle`.
+pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.to_string_lossy().contains(needle))
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -241,3 +241,84 @@ async fn fetch_range(
     file.flush().await.map_err(io)?;
     Ok(crc.finish())
 }
+
+/// Downloads the whole object `key` into memory (for objects known to be small), resuming
+/// after a retryable failure from the last byte received (pinned to the first answer's ETag)
+/// and checking the object's CRC-64 when `verify_crc` is set.
+pub async fn download_bytes(
+    client: &Client,
+    key: &str,
+    verify_crc: bool,
+) -> Result<bytes::Bytes, OssError> {
+    let policy = client.retry_policy();
+    let mut out = bytes::BytesMut::new();
+    let mut crc = Crc64::new();
+    let mut pinned: Option<(Option<String>, Option<u64>, u64)> = None;
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        let step: Result<bool, OssError> = async {
+            let options = match &pinned {
+                None => GetObjectOptions::default(),
+                Some((etag, _, _)) => GetObjectOptions {
+                    range: Some(ByteRange::From(out.len() as u64)),
+                    if_match: etag.clone(),
+                    ..GetObjectOptions::default()
+                },
+            };
+            let got = client.get_object(key, options).await?;
+            if pinned.is_none() {
+                let size = got.meta.content_length.ok_or_else(|| {
+                    OssError::protocol("GetObject", "answer has no Content-Length")
+                })?;
+                pinned = Some((got.meta.etag.clone(), got.meta.crc64, size));
+            } else if got.content_range.map(|r| r.first) != Some(out.len() as u64) {
+                return Err(OssError::protocol(
+                    "GetObject",
+                    "the resumed read did not start where the first one stopped",
+                ));
+            }
+            let mut body = got.body;
+            while let Some(chunk) = body.next().await {
+                let chunk = match chunk {
+                    Ok(c) => c,
+                    // The client checks the CRC of full reads itself; we check the whole below.
+                    Err(OssError::CrcMismatch { .. }) => continue,
+                    Err(e) => return Err(e),
+                };
+                crc.update(&chunk);
+                out.extend_from_slice(&chunk);
+            }
+            Ok(true)
+        }
+        .await;
+        match step {
+            Ok(_) => break,
+            Err(e)
+                if attempt < policy.max_attempts.max(1) && e.is_retryable() && pinned.is_some() =>
+            {
+                tracing::warn!(error = %e, attempt, received = out.len(), "download cut; resuming");
+                tokio::time::sleep(policy.delay(attempt)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let (_, server_crc, size) = pinned.unwrap_or((None, None, 0));
+    if out.len() as u64 != size {
+        return Err(OssError::protocol(
+            "GetObject",
+            format!("received {} of {size} bytes", out.len()),
+        ));
+    }
+    if let (true, Some(server)) = (verify_crc, server_crc) {
+        if server != crc.finish() {
+            return Err(OssError::CrcMismatch {
+                operation: "GetObject",
+                key: key.to_owned(),
+                client: crc.finish(),
+                server,
+            });
+        }
+    }
+    Ok(out.freeze())
+}

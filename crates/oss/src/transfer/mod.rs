@@ -40,7 +40,7 @@ mod progress;
 mod upload;
 
 pub use checkpoint::{Checkpoint, CheckpointPart};
-pub use download::{download_file, DownloadOutput};
+pub use download::{download_bytes, download_file, DownloadOutput};
 pub use options::{
     part_size_for, TransferOptions, DEFAULT_CONCURRENCY, DEFAULT_MULTIPART_THRESHOLD,
     DEFAULT_PART_SIZE, MAX_PARTS, MAX_PART_SIZE, MIN_PART_SIZE,

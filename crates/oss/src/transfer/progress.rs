@@ -5,7 +5,7 @@
 //! exactly at the object size.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// A progress callback: `(bytes done, total)`; `total` is `None` while a stream's length is
 /// unknown. Called from transfer tasks, possibly concurrently: keep it quick.
@@ -13,7 +13,8 @@ pub type ProgressFn = Arc<dyn Fn(u64, Option<u64>) + Send + Sync>;
 
 /// The running total of one transfer.
 pub(crate) struct Tracker {
-    done: AtomicU64,
+    /// Bytes counted; the lock also orders the callback's reports, so they only grow.
+    done: Mutex<u64>,
     total: Option<u64>,
     callback: Option<ProgressFn>,
 }
@@ -21,7 +22,7 @@ pub(crate) struct Tracker {
 impl Tracker {
     pub(crate) fn new(total: Option<u64>, callback: Option<ProgressFn>) -> Arc<Tracker> {
         Arc::new(Tracker {
-            done: AtomicU64::new(0),
+            done: Mutex::new(0),
             total,
             callback,
         })
@@ -32,16 +33,23 @@ impl Tracker {
         if n == 0 {
             return;
         }
-        let done = self.done.fetch_add(n, Ordering::AcqRel) + n;
+        let mut done = match self.done.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *done += n;
         if let Some(cb) = &self.callback {
-            cb(done, self.total);
+            cb(*done, self.total);
         }
     }
 
     /// Bytes counted so far.
     #[cfg(test)]
     pub(crate) fn done(&self) -> u64 {
-        self.done.load(Ordering::Acquire)
+        match self.done.lock() {
+            Ok(g) => *g,
+            Err(poisoned) => *poisoned.into_inner(),
+        }
     }
 }
 
@@ -64,7 +72,6 @@ impl PartMark {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Mutex;
 
     #[test]
     fn a_retry_is_not_counted_twice() {

@@ -621,12 +621,9 @@ impl Storage for OssStorage {
     }
 
     async fn download(&self, name: &str) -> Result<Bytes, StorageError> {
-        let got = self
-            .client
-            .get_object(name, GetObjectOptions::default())
+        transfer::download_bytes(&self.client, name, self.transfer.verify_crc)
             .await
-            .map_err(map)?;
-        got.body.bytes().await.map_err(map)
+            .map_err(map)
     }
 
     async fn download_to(&self, name: &str, path: &Path) -> Result<u64, StorageError> {
