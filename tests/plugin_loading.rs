@@ -27,6 +27,7 @@ enum Variant {
     NoEntry,
     WrongTypeName,
     PanicInFactory,
+    OssType,
 }
 
 impl Variant {
@@ -37,6 +38,7 @@ impl Variant {
             Variant::NoEntry => Some("no-entry"),
             Variant::WrongTypeName => Some("wrong-type-name"),
             Variant::PanicInFactory => Some("panic-in-factory"),
+            Variant::OssType => Some("oss-type"),
         }
     }
 }
@@ -418,4 +420,51 @@ fn plugins_can_be_disabled() {
         app.get_element("storages.Scratch"),
         Err(ElementError::NoImplementation { .. })
     ));
+}
+
+#[tokio::test]
+async fn the_jitstore_facade_returns_plugin_storages() {
+    let app_dir = PluginApp::with_variant(Variant::Good);
+    assert!(jitstore_storages_plugin::adapter_installed());
+    let app = jitstore::App::open(app_dir.dir.path()).expect("opens");
+    let notes = app.get_element("storages.Notes").expect("a storage");
+    notes
+        .upload_by_file("n.txt", b"note".to_vec(), None)
+        .await
+        .expect("upload");
+    assert_eq!(
+        &notes.download("n.txt").await.expect("download")[..],
+        b"note"
+    );
+}
+
+#[tokio::test]
+async fn an_app_folder_plugin_override_of_oss_type_wins_over_the_built_in() {
+    let app_dir = PluginApp::new(None);
+    let library = plugin_library(Variant::OssType);
+    app_dir.write(
+        "storages/OssType/e.json",
+        r#"{"title": "OSS served from memory", "type": "storages.Meta", "backendBundleEntry": "lib/libjitstore_plugin_example.so"}"#,
+    );
+    let lib_dir = app_dir.dir.path().join("storages/OssType/lib");
+    std::fs::create_dir_all(&lib_dir).expect("lib folder");
+    std::fs::copy(&library, lib_dir.join(library_file_name())).expect("installs the plugin");
+    app_dir.write(
+        "storages/MyOss/e.json",
+        r#"{"title": "My OSS", "type": "storages.OssType", "backendBundleEntry": "."}"#,
+    );
+    app_dir.write("storages/MyOss/MyOss.json", r#"{"maxBytes": 1024}"#);
+    let app = app_dir.open();
+    let loaded = app.get_element("storages.MyOss").expect("builds");
+    assert_eq!(&**loaded.type_name(), "storages.OssType");
+    let oss = StorageHandle::from_loaded(&loaded).expect("a storage");
+    assert!(
+        !oss.capabilities()
+            .contains(jitstore_storages::Capability::SignUrl),
+        "served by the plugin's memory store, not the built-in OssType"
+    );
+    oss.upload_by_file("k", b"v".to_vec(), None)
+        .await
+        .expect("upload without any OSS endpoint");
+    assert_eq!(&oss.download("k").await.expect("download")[..], b"v");
 }

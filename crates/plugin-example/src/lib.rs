@@ -15,7 +15,9 @@
 //! it neither needs nor carries the host's async runtime.
 //!
 //! The cargo features `abi-mismatch`, `no-entry`, `wrong-type-name` and `panic-in-factory`
-//! build deliberately broken variants that the loader's tests use.
+//! build deliberately broken variants that the loader's tests use; `oss-type` builds the same
+//! store as an implementation of `storages.OssType`, for an app whose `storages/OssType`
+//! element names the library (an app-level override of the official Type).
 
 mod store;
 
@@ -25,11 +27,14 @@ use jitstore_element::{PluginRequest, PluginType};
 use jitstore_storages_plugin::{StorageInstance, STORAGE_INTERFACE};
 
 /// The Type fullName this library implements.
-#[cfg(not(feature = "wrong-type-name"))]
+#[cfg(not(any(feature = "wrong-type-name", feature = "oss-type")))]
 pub const TYPE_NAME: &str = "storages.MemoryType";
 /// The Type fullName this (deliberately wrong) variant implements.
 #[cfg(feature = "wrong-type-name")]
 pub const TYPE_NAME: &str = "storages.OtherMemoryType";
+/// The Type fullName of the variant that stands in for the official OSS Type.
+#[cfg(all(feature = "oss-type", not(feature = "wrong-type-name")))]
+pub const TYPE_NAME: &str = "storages.OssType";
 
 /// `storages.MemoryType`.
 #[derive(Debug)]
