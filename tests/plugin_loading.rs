@@ -468,3 +468,26 @@ async fn an_app_folder_plugin_override_of_oss_type_wins_over_the_built_in() {
         .expect("upload without any OSS endpoint");
     assert_eq!(&oss.download("k").await.expect("download")[..], b"v");
 }
+
+#[tokio::test]
+async fn a_folder_entry_is_not_a_library() {
+    // JitAI's front+back elements use `"backendBundleEntry": "./backend"`: not a plugin.
+    let app_dir = PluginApp::new(None);
+    app_dir.write(
+        "storages/FolderType/e.json",
+        r#"{"title": "Disk with a backend folder", "type": "storages.DiskType", "backendBundleEntry": "./backend"}"#,
+    );
+    app_dir.write("storages/FolderType/backend/README.md", "not a library");
+    app_dir.write(
+        "storages/Files/e.json",
+        r#"{"title": "Files", "type": "storages.FolderType"}"#,
+    );
+    app_dir.write("storages/Files/Files.json", "{}");
+    let app = app_dir.open();
+    let files = storage(&app, "storages.Files");
+    assert_eq!(files.type_name(), "storages.DiskType");
+    files
+        .upload_by_file("a", b"a".to_vec(), None)
+        .await
+        .expect("DiskType serves it");
+}

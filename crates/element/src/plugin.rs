@@ -540,7 +540,8 @@ impl TypeFactory for PluginFactory {
     }
 }
 
-/// True when a `backendBundleEntry` names a library rather than the element folder itself.
+/// True when a `backendBundleEntry` may name a library: anything but the element folder itself
+/// (`"."`). The loader also skips entries that name an existing folder (`"./backend"`).
 pub fn is_library_entry(entry: &str) -> bool {
     let entry = entry.trim();
     !(entry.is_empty() || entry == "." || entry == "./")
@@ -618,7 +619,8 @@ impl ImplementationSource for PluginLoader {
         let Some(dir) = type_element.dir() else {
             return Ok(Vec::new());
         };
-        if !is_library_entry(entry) {
+        // `"."` and folders (JitAI's `"./backend"` of front+back elements) are not libraries.
+        if !is_library_entry(entry) || dir.join(entry.trim()).is_dir() {
             return Ok(Vec::new());
         }
         let type_name = type_element.full_name();
