@@ -34,6 +34,7 @@ mod handle;
 mod oss;
 mod storage;
 mod types;
+pub mod workflows;
 
 pub use disk::{DiskConfig, DiskStorage, DISK_TYPE};
 pub use error::{BoxError, Error, StorageError};

@@ -1,0 +1,636 @@
+//! AgentBay parity: `env_init` builds an OssType at run time from STS credentials; `upload` /
+//! `download` move a file **or a whole directory**; `upload_anonymous` /
+//! `download_anonymous` use presigned or public URLs without credentials. Every call returns a
+//! [`TransferReport`] with one structured [`FileOutcome`] per file (key, size, ETag, CRC-64 or
+//! the error), never a bare message string.
+//!
+//! Directory semantics: uploads walk `local_path` recursively (symbolic links are not
+//! followed) and store each file at `prefix + relative path`, with `/` separators; downloads
+//! list `prefix` and write each object at `local_path/<key minus prefix>`. A key that would
+//! land outside the target directory (`..` or `.` segments, a leading `/`, a backslash, a NUL,
+//! an empty segment, or a path through a symbolic link) is refused and reported, never
+//! written. Files move concurrently ([`DIRECTORY_CONCURRENCY`] at a time), each one streamed;
+//! downloads land in a temporary file renamed into place.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use futures::stream::{self, StreamExt, TryStreamExt};
+use jitstore_element::App;
+use jitstore_oss::encoding;
+use jitstore_oss::transfer::{ProgressFn, TransferOptions};
+use serde::Serialize;
+
+use super::dify::BatchStatus;
+use super::error::{redact_url, WorkflowError};
+use super::names::{contained_target, local_relative_path, segment_problem, MAX_KEY_BYTES};
+use super::plain_http;
+use crate::error::StorageError;
+use crate::handle::{into_element_object, StorageHandle};
+use crate::oss::{OssConfig, OssStorage};
+use crate::storage::Storage;
+use crate::types::UploadOptions;
+use crate::OSS_TYPE;
+
+/// Files transferred at once by directory uploads and downloads.
+pub const DIRECTORY_CONCURRENCY: usize = 4;
+
+/// What `env_init` needs: STS temporary credentials and where the bucket is.
+#[derive(Clone, Default)]
+pub struct EnvInit {
+    /// STS AccessKeyId.
+    pub access_key_id: String,
+    /// STS AccessKeySecret (never printed).
+    pub access_key_secret: String,
+    /// STS security token (required; never printed).
+    pub security_token: String,
+    /// The endpoint; `oss-<region>.aliyuncs.com` when absent.
+    pub endpoint: Option<String>,
+    /// The region (derived from official endpoints when absent).
+    pub region: Option<String>,
+    /// The bucket.
+    pub bucket: String,
+}
+
+impl fmt::Debug for EnvInit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnvInit")
+            .field("access_key_id", &self.access_key_id)
+            .field("access_key_secret", &"******")
+            .field("security_token", &"******")
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("bucket", &self.bucket)
+            .finish()
+    }
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileStatus {
+    /// Transferred.
+    Success,
+    /// The transfer failed.
+    Error,
+    /// Refused before any byte moved (a hostile key, a symbolic link).
+    Refused,
+}
+
+/// One file of a transfer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileOutcome {
+    /// The object key (or the URL, without its query, for anonymous transfers).
+    pub key: String,
+    /// The local file.
+    pub path: Option<PathBuf>,
+    /// What happened.
+    pub status: FileStatus,
+    /// Bytes moved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// The ETag (uploads).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    /// CRC-64/XZ of the content.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crc64: Option<u64>,
+    /// Why it failed or was refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl FileOutcome {
+    fn failed(key: String, path: Option<PathBuf>, status: FileStatus, error: String) -> Self {
+        FileOutcome {
+            key,
+            path,
+            status,
+            size: None,
+            etag: None,
+            crc64: None,
+            error: Some(error),
+        }
+    }
+}
+
+/// The outcome of an upload or download of a file or directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TransferReport {
+    /// `completed` only when every file succeeded.
+    pub status: BatchStatus,
+    /// Files transferred.
+    pub success_count: usize,
+    /// Files that failed or were refused.
+    pub error_count: usize,
+    /// Bytes transferred.
+    pub bytes: u64,
+    /// Per file, sorted by key.
+    pub files: Vec<FileOutcome>,
+}
+
+impl TransferReport {
+    fn from_files(mut files: Vec<FileOutcome>) -> TransferReport {
+        files.sort_by(|a, b| a.key.cmp(&b.key));
+        let success_count = files
+            .iter()
+            .filter(|f| f.status == FileStatus::Success)
+            .count();
+        let error_count = files.len() - success_count;
+        TransferReport {
+            status: BatchStatus::from_counts(success_count, error_count),
+            success_count,
+            error_count,
+            bytes: files
+                .iter()
+                .filter(|f| f.status == FileStatus::Success)
+                .filter_map(|f| f.size)
+                .sum(),
+            files,
+        }
+    }
+}
+
+/// Adds each file's progress into one running total for the whole transfer.
+#[derive(Clone)]
+struct Aggregate {
+    done: Arc<AtomicU64>,
+    total: Option<u64>,
+    sink: Option<ProgressFn>,
+}
+
+impl Aggregate {
+    fn new(total: Option<u64>, sink: Option<ProgressFn>) -> Aggregate {
+        Aggregate {
+            done: Arc::new(AtomicU64::new(0)),
+            total,
+            sink,
+        }
+    }
+
+    /// A per-file callback feeding the total (per-file reports never go backwards).
+    fn per_file(&self) -> Option<ProgressFn> {
+        let sink = self.sink.clone()?;
+        let done = self.done.clone();
+        let total = self.total;
+        let last = Arc::new(Mutex::new(0u64));
+        Some(Arc::new(move |now: u64, _| {
+            let delta = match last.lock() {
+                Ok(mut l) => {
+                    let d = now.saturating_sub(*l);
+                    *l = (*l).max(now);
+                    d
+                }
+                Err(_) => 0,
+            };
+            let all = done.fetch_add(delta, Ordering::Relaxed) + delta;
+            sink(all, total);
+        }))
+    }
+
+    fn transfer(&self, base: &TransferOptions) -> TransferOptions {
+        let mut t = base.clone();
+        if let Some(p) = self.per_file() {
+            t.progress = Some(p);
+        }
+        t
+    }
+}
+
+fn as_prefix(prefix: &str) -> String {
+    let p = prefix.trim_start_matches('/');
+    if p.is_empty() || p.ends_with('/') {
+        p.to_owned()
+    } else {
+        format!("{p}/")
+    }
+}
+
+/// Files under `root` as (relative key part, path), or a refusal per entry.
+fn walk(root: &Path) -> Vec<Result<(String, PathBuf, u64), FileOutcome>> {
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e.path().map(Path::to_path_buf);
+                out.push(Err(FileOutcome::failed(
+                    path.as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
+                    path,
+                    FileStatus::Error,
+                    e.to_string(),
+                )));
+                continue;
+            }
+        };
+        let ft = entry.file_type();
+        if ft.is_dir() {
+            continue;
+        }
+        let path = entry.path().to_path_buf();
+        let rel = match path.strip_prefix(root) {
+            Ok(r) => r,
+            Err(_) => continue,
+        };
+        let mut parts = Vec::new();
+        let mut bad = None;
+        for c in rel.components() {
+            match c.as_os_str().to_str() {
+                Some(s) => parts.push(s.to_owned()),
+                None => bad = Some("the file name is not valid UTF-8".to_owned()),
+            }
+        }
+        let rel_key = parts.join("/");
+        if ft.is_symlink() {
+            bad = Some("symbolic links are not followed".to_owned());
+        } else if !ft.is_file() {
+            bad = Some("not a regular file".to_owned());
+        }
+        if let Some(reason) = bad {
+            out.push(Err(FileOutcome::failed(
+                rel_key,
+                Some(path),
+                FileStatus::Refused,
+                reason,
+            )));
+            continue;
+        }
+        let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+        out.push(Ok((rel_key, path, size)));
+    }
+    out
+}
+
+impl OssStorage {
+    /// Builds an OssType at run time from STS credentials (AgentBay's `env_init`).
+    pub fn env_init(init: &EnvInit) -> Result<OssStorage, WorkflowError> {
+        if init.security_token.trim().is_empty() {
+            return Err(WorkflowError::invalid(
+                "security_token",
+                "env_init takes STS temporary credentials; the security token is required",
+            ));
+        }
+        let endpoint = match (&init.endpoint, &init.region) {
+            (Some(e), _) if !e.trim().is_empty() => e.trim().to_owned(),
+            (_, Some(r)) if !r.trim().is_empty() => format!("oss-{}.aliyuncs.com", r.trim()),
+            _ => {
+                return Err(WorkflowError::invalid(
+                    "endpoint",
+                    "give an endpoint or a region",
+                ))
+            }
+        };
+        let config = OssConfig {
+            access_key_id: Some(init.access_key_id.clone()),
+            access_key_secret: Some(init.access_key_secret.clone()),
+            security_token: Some(init.security_token.clone()),
+            end_point: endpoint,
+            bucket_name: init.bucket.clone(),
+            region: init.region.clone().filter(|r| !r.trim().is_empty()),
+            checkpoint_dir: Some(String::new()),
+            ..OssConfig::default()
+        };
+        OssStorage::from_config(&config, |_| None, None).map_err(|p| WorkflowError::InvalidInput {
+            what: p.field.unwrap_or("config"),
+            reason: p.message,
+        })
+    }
+
+    /// Registers this storage in `app` as the `storages.OssType` instance `full_name` (so
+    /// `app.get_element(full_name)` returns it) and returns its handle.
+    pub fn register_in(self, app: &App, full_name: &str) -> Result<StorageHandle, WorkflowError> {
+        let storage: Arc<dyn Storage> = Arc::new(self);
+        app.register_instance(full_name, OSS_TYPE, into_element_object(storage.clone()))
+            .map_err(|e| WorkflowError::invalid("fullName", e.to_string()))?;
+        Ok(StorageHandle::new(full_name, OSS_TYPE, storage))
+    }
+
+    /// Uploads a file to `key_or_prefix` (a key; or, ending in `/`, a folder for the file's
+    /// own name) or a directory under the prefix `key_or_prefix`.
+    pub async fn upload(
+        &self,
+        key_or_prefix: &str,
+        local_path: &Path,
+    ) -> Result<TransferReport, WorkflowError> {
+        self.upload_with_progress(key_or_prefix, local_path, None)
+            .await
+    }
+
+    /// [`upload`](Self::upload) reporting `(bytes done, total)` over all files.
+    pub async fn upload_with_progress(
+        &self,
+        key_or_prefix: &str,
+        local_path: &Path,
+        progress: Option<ProgressFn>,
+    ) -> Result<TransferReport, WorkflowError> {
+        let meta = tokio::fs::metadata(local_path)
+            .await
+            .map_err(|e| WorkflowError::io(local_path, e))?;
+        let mut jobs = Vec::new();
+        let mut files = Vec::new();
+        if meta.is_file() {
+            let key = if key_or_prefix.is_empty() || key_or_prefix.ends_with('/') {
+                let name = local_path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .ok_or_else(|| {
+                        WorkflowError::invalid("path", "the file name is not valid UTF-8")
+                    })?;
+                format!("{}{name}", as_prefix(key_or_prefix))
+            } else {
+                key_or_prefix.to_owned()
+            };
+            jobs.push((key, local_path.to_path_buf(), meta.len()));
+        } else {
+            let prefix = as_prefix(key_or_prefix);
+            for item in walk(local_path) {
+                match item {
+                    Ok((rel, path, size)) => jobs.push((format!("{prefix}{rel}"), path, size)),
+                    Err(mut refused) => {
+                        refused.key = format!("{prefix}{}", refused.key);
+                        files.push(refused);
+                    }
+                }
+            }
+        }
+        let aggregate = Aggregate::new(Some(jobs.iter().map(|j| j.2).sum()), progress);
+        let base = self.transfer_options().clone();
+        let done: Vec<FileOutcome> = stream::iter(jobs)
+            .map(|(key, path, _)| {
+                let transfer = aggregate.transfer(&base);
+                async move {
+                    if key.len() > MAX_KEY_BYTES {
+                        return FileOutcome::failed(
+                            key,
+                            Some(path),
+                            FileStatus::Refused,
+                            format!("the key is longer than {MAX_KEY_BYTES} bytes"),
+                        );
+                    }
+                    match self
+                        .upload_path_with(&key, &path, &UploadOptions::default(), &transfer)
+                        .await
+                    {
+                        Ok(up) => FileOutcome {
+                            key,
+                            path: Some(path),
+                            status: FileStatus::Success,
+                            size: Some(up.size),
+                            etag: Some(up.etag),
+                            crc64: up.crc64,
+                            error: None,
+                        },
+                        Err(e) => {
+                            FileOutcome::failed(key, Some(path), FileStatus::Error, e.to_string())
+                        }
+                    }
+                }
+            })
+            .buffer_unordered(DIRECTORY_CONCURRENCY)
+            .collect()
+            .await;
+        files.extend(done);
+        Ok(TransferReport::from_files(files))
+    }
+
+    /// Downloads the object `key_or_prefix` to `local_path` (a file path, or an existing
+    /// directory to hold it under its own name), or — when no such object exists or the
+    /// argument ends in `/` — every object under that prefix into the directory `local_path`.
+    pub async fn download(
+        &self,
+        key_or_prefix: &str,
+        local_path: &Path,
+    ) -> Result<TransferReport, WorkflowError> {
+        self.download_with_progress(key_or_prefix, local_path, None)
+            .await
+    }
+
+    /// [`download`](Self::download) reporting `(bytes done, total)` over all files.
+    pub async fn download_with_progress(
+        &self,
+        key_or_prefix: &str,
+        local_path: &Path,
+        progress: Option<ProgressFn>,
+    ) -> Result<TransferReport, WorkflowError> {
+        let base = self.transfer_options().clone();
+        if !key_or_prefix.is_empty() && !key_or_prefix.ends_with('/') {
+            match Storage::get_object(self, key_or_prefix).await {
+                Ok(info) => {
+                    let target = if local_path.is_dir() {
+                        let name = key_or_prefix.rsplit('/').next().unwrap_or(key_or_prefix);
+                        if let Some(problem) = segment_problem(name).or_else(|| {
+                            (name.contains('\\') || name.contains('\0'))
+                                .then(|| "the name contains a path separator or NUL".to_owned())
+                        }) {
+                            return Ok(TransferReport::from_files(vec![FileOutcome::failed(
+                                key_or_prefix.to_owned(),
+                                None,
+                                FileStatus::Refused,
+                                problem,
+                            )]));
+                        }
+                        local_path.join(name)
+                    } else {
+                        local_path.to_path_buf()
+                    };
+                    let aggregate = Aggregate::new(Some(info.size), progress);
+                    let outcome = self
+                        .download_one(key_or_prefix.to_owned(), target, &aggregate.transfer(&base))
+                        .await;
+                    return Ok(TransferReport::from_files(vec![outcome]));
+                }
+                Err(StorageError::NotFound) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let prefix = as_prefix(key_or_prefix);
+        let listed: Vec<crate::types::ObjectInfo> =
+            Storage::list(self, &prefix).try_collect().await?;
+        if listed.is_empty() {
+            return Err(WorkflowError::invalid(
+                "key_or_prefix",
+                format!("no object {key_or_prefix:?} and nothing under the prefix {prefix:?}"),
+            ));
+        }
+        tokio::fs::create_dir_all(local_path)
+            .await
+            .map_err(|e| WorkflowError::io(local_path, e))?;
+        let mut files = Vec::new();
+        let mut jobs = Vec::new();
+        for object in listed {
+            let relative = &object.key[prefix.len()..];
+            if relative.ends_with('/') && object.size == 0 {
+                // A folder marker: nothing to write, but its name is still checked.
+                if let Err(reason) = local_relative_path(relative.trim_end_matches('/')) {
+                    files.push(FileOutcome::failed(
+                        object.key.clone(),
+                        None,
+                        FileStatus::Refused,
+                        reason,
+                    ));
+                }
+                continue;
+            }
+            let target =
+                local_relative_path(relative).and_then(|rel| contained_target(local_path, &rel));
+            match target {
+                Ok(path) => jobs.push((object.key, path, object.size)),
+                Err(reason) => files.push(FileOutcome::failed(
+                    object.key,
+                    None,
+                    FileStatus::Refused,
+                    reason,
+                )),
+            }
+        }
+        let aggregate = Aggregate::new(Some(jobs.iter().map(|j| j.2).sum()), progress);
+        let done: Vec<FileOutcome> = stream::iter(jobs)
+            .map(|(key, path, _)| {
+                let transfer = aggregate.transfer(&base);
+                async move { self.download_one(key, path, &transfer).await }
+            })
+            .buffer_unordered(DIRECTORY_CONCURRENCY)
+            .collect()
+            .await;
+        files.extend(done);
+        Ok(TransferReport::from_files(files))
+    }
+
+    async fn download_one(
+        &self,
+        key: String,
+        path: PathBuf,
+        transfer: &TransferOptions,
+    ) -> FileOutcome {
+        match self.download_to_with(&key, &path, transfer).await {
+            Ok(size) => FileOutcome {
+                key,
+                path: Some(path),
+                status: FileStatus::Success,
+                size: Some(size),
+                etag: None,
+                crc64: None,
+                error: None,
+            },
+            Err(e) => FileOutcome::failed(key, Some(path), FileStatus::Error, e.to_string()),
+        }
+    }
+}
+
+/// Uploads a file with a plain HTTP PUT to `url` (presigned or public-write), without
+/// credentials and without a Content-Type; or a directory, each file to `url` + its relative
+/// path (only for URLs without a query: a presigned URL is valid for one key).
+pub async fn upload_anonymous(
+    url: &str,
+    local_path: &Path,
+    progress: Option<ProgressFn>,
+) -> Result<TransferReport, WorkflowError> {
+    let meta = tokio::fs::metadata(local_path)
+        .await
+        .map_err(|e| WorkflowError::io(local_path, e))?;
+    let mut jobs: Vec<(String, PathBuf, u64)> = Vec::new();
+    let mut files = Vec::new();
+    if meta.is_file() {
+        jobs.push((url.trim().to_owned(), local_path.to_path_buf(), meta.len()));
+    } else {
+        let base = url::Url::parse(url.trim())
+            .map_err(|e| WorkflowError::invalid("url", format!("{}: {e}", redact_url(url))))?;
+        if base.query().is_some() {
+            return Err(WorkflowError::invalid(
+                "url",
+                "a directory needs a base URL without a query (a presigned URL covers one object only)",
+            ));
+        }
+        let mut base_text = String::from(base);
+        if !base_text.ends_with('/') {
+            base_text.push('/');
+        }
+        for item in walk(local_path) {
+            match item {
+                Ok((rel, path, size)) => {
+                    let encoded: Vec<String> =
+                        rel.split('/').map(encoding::encode_strict).collect();
+                    jobs.push((format!("{base_text}{}", encoded.join("/")), path, size));
+                }
+                Err(refused) => files.push(refused),
+            }
+        }
+    }
+    let aggregate = Aggregate::new(Some(jobs.iter().map(|j| j.2).sum()), progress);
+    let done: Vec<FileOutcome> = stream::iter(jobs)
+        .map(|(target, path, _)| {
+            let per_file = aggregate.per_file();
+            async move {
+                match plain_http::put_file(&target, &[], &path, per_file.as_ref()).await {
+                    Ok(put) => FileOutcome {
+                        key: redact_url(&target),
+                        path: Some(path),
+                        status: FileStatus::Success,
+                        size: Some(put.size),
+                        etag: put.etag,
+                        crc64: put.crc64,
+                        error: None,
+                    },
+                    Err(e) => FileOutcome::failed(
+                        redact_url(&target),
+                        Some(path),
+                        FileStatus::Error,
+                        e.to_string(),
+                    ),
+                }
+            }
+        })
+        .buffer_unordered(DIRECTORY_CONCURRENCY)
+        .collect()
+        .await;
+    files.extend(done);
+    Ok(TransferReport::from_files(files))
+}
+
+/// Downloads `url` (presigned or public) with a plain HTTP GET, without credentials, into
+/// `local_path` (a file path, or an existing directory to hold it under the URL's file name),
+/// through a temporary file renamed into place when complete.
+pub async fn download_anonymous(
+    url: &str,
+    local_path: &Path,
+    progress: Option<ProgressFn>,
+) -> Result<TransferReport, WorkflowError> {
+    let target = if local_path.is_dir() {
+        let parsed = url::Url::parse(url.trim())
+            .map_err(|e| WorkflowError::invalid("url", format!("{}: {e}", redact_url(url))))?;
+        let name = parsed
+            .path_segments()
+            .and_then(|mut s| s.next_back().map(str::to_owned))
+            .and_then(|s| encoding::decode(&s).ok())
+            .filter(|n| segment_problem(n).is_none() && !n.contains('\\') && !n.contains('/'))
+            .unwrap_or_else(|| "downloaded_file".to_owned());
+        local_path.join(name)
+    } else {
+        local_path.to_path_buf()
+    };
+    let outcome = match plain_http::get_to_file(url.trim(), &target, progress.as_ref()).await {
+        Ok(got) => FileOutcome {
+            key: redact_url(url),
+            path: Some(got.path),
+            status: FileStatus::Success,
+            size: Some(got.size),
+            etag: None,
+            crc64: got.crc64,
+            error: None,
+        },
+        Err(e) => FileOutcome::failed(
+            redact_url(url),
+            Some(target),
+            FileStatus::Error,
+            e.to_string(),
+        ),
+    };
+    Ok(TransferReport::from_files(vec![outcome]))
+}

@@ -1,0 +1,248 @@
+//! Credential-less HTTP transfers of one file: a streamed PUT (presigned, public-write or
+//! header-signed URLs) and a streamed GET into a temporary file renamed into place.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use futures::StreamExt;
+use jitstore_oss::crc64::{self, Crc64};
+use jitstore_oss::transfer::ProgressFn;
+use tokio::io::AsyncWriteExt;
+
+use super::error::{redact_url, WorkflowError};
+
+/// What a PUT answered.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PutAnswer {
+    pub size: u64,
+    pub etag: Option<String>,
+    pub crc64: Option<u64>,
+}
+
+/// What a GET saved.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct GetAnswer {
+    pub path: PathBuf,
+    pub size: u64,
+    pub content_type: Option<String>,
+    pub crc64: Option<u64>,
+}
+
+/// A shared client: rustls, no redirects (a redirect could lead a fetch to a host nobody
+/// allowed), connect timeout.
+pub(crate) fn http() -> &'static reqwest::Client {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    CLIENT.get_or_init(|| {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!("jitstore/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new())
+    })
+}
+
+fn http_error(method: &str, url: &str, reason: String, status: Option<u16>) -> WorkflowError {
+    WorkflowError::Http {
+        method: method.to_owned(),
+        url: redact_url(url),
+        reason,
+        status,
+    }
+}
+
+/// The OSS error code in an XML error body, if any.
+fn error_code(body: &str) -> Option<String> {
+    let start = body.find("<Code>")? + "<Code>".len();
+    let end = body[start..].find("</Code>")? + start;
+    Some(body[start..end].to_owned())
+}
+
+async fn failure(method: &str, url: &str, response: reqwest::Response) -> WorkflowError {
+    let status = response.status();
+    let code = response
+        .headers()
+        .get("x-oss-err")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = response.text().await.unwrap_or_default();
+    let code = code.or_else(|| error_code(&body));
+    let reason = match code {
+        Some(code) => format!("HTTP {} {code}", status.as_u16()),
+        None => format!("HTTP {}", status.as_u16()),
+    };
+    http_error(method, url, reason, Some(status.as_u16()))
+}
+
+/// PUTs the file at `path` to `url` with exactly `headers` (plus the transport's
+/// `Content-Length`); no `Content-Type` is added.
+pub(crate) async fn put_file(
+    url: &str,
+    headers: &[(String, String)],
+    path: &Path,
+    progress: Option<&ProgressFn>,
+) -> Result<PutAnswer, WorkflowError> {
+    let file = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| WorkflowError::io(path, e))?;
+    let size = file
+        .metadata()
+        .await
+        .map_err(|e| WorkflowError::io(path, e))?
+        .len();
+    let mut header_map = http::HeaderMap::new();
+    for (name, value) in headers {
+        let n = http::HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
+            WorkflowError::invalid("header", format!("{name:?} is not a header name"))
+        })?;
+        let v = http::HeaderValue::from_str(value).map_err(|_| {
+            WorkflowError::invalid(
+                "header",
+                format!("the value of {name} is not a valid header value"),
+            )
+        })?;
+        header_map.append(n, v);
+    }
+    header_map.insert(http::header::CONTENT_LENGTH, http::HeaderValue::from(size));
+    let progress = progress.cloned();
+    let mut sent = 0u64;
+    let stream = tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024).map(move |chunk| {
+        if let (Ok(bytes), Some(p)) = (&chunk, &progress) {
+            sent += bytes.len() as u64;
+            p(sent, Some(size));
+        }
+        chunk
+    });
+    let response = http()
+        .put(url)
+        .headers(header_map)
+        .body(reqwest::Body::wrap_stream(stream))
+        .send()
+        .await
+        .map_err(|e| http_error("PUT", url, transport_reason(&e), None))?;
+    if !response.status().is_success() {
+        return Err(failure("PUT", url, response).await);
+    }
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    Ok(PutAnswer {
+        size,
+        etag: header("etag").map(|e| e.trim_matches('"').to_owned()),
+        crc64: header("x-oss-hash-crc64ecma").and_then(|v| crc64::parse_header(&v)),
+    })
+}
+
+fn transport_reason(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    // reqwest includes the URL (and thus a presigned query) in its messages.
+    match text.find('?') {
+        Some(i) => format!("{}?<query hidden>)", &text[..i]),
+        None => text,
+    }
+}
+
+/// GETs `url` into `dest` through a temporary file in the same folder, renamed into place
+/// only when the whole body arrived (and its CRC-64 matched when the answer carries one).
+pub(crate) async fn get_to_file(
+    url: &str,
+    dest: &Path,
+    progress: Option<&ProgressFn>,
+) -> Result<GetAnswer, WorkflowError> {
+    let response = http()
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| http_error("GET", url, transport_reason(&e), None))?;
+    if !response.status().is_success() {
+        return Err(failure("GET", url, response).await);
+    }
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let content_type = header("content-type");
+    let expected_crc = header("x-oss-hash-crc64ecma").and_then(|v| crc64::parse_header(&v));
+    let total = response.content_length();
+    let dir = match dest.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(|e| WorkflowError::io(&dir, e))?;
+    let temp = tempfile::Builder::new()
+        .prefix(".jitstore-download-")
+        .suffix(".part")
+        .tempfile_in(&dir)
+        .map_err(|e| WorkflowError::io(&dir, e))?;
+    let (std_file, temp_path) = temp.into_parts();
+    let mut file = tokio::fs::File::from_std(std_file);
+    let mut crc = Crc64::new();
+    let mut body = response.bytes_stream();
+    let mut size = 0u64;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| http_error("GET", url, transport_reason(&e), None))?;
+        crc.update(&chunk);
+        size += chunk.len() as u64;
+        file.write_all(&chunk)
+            .await
+            .map_err(|e| WorkflowError::io(temp_path.to_path_buf(), e))?;
+        if let Some(p) = progress {
+            p(size, total);
+        }
+    }
+    file.flush()
+        .await
+        .map_err(|e| WorkflowError::io(temp_path.to_path_buf(), e))?;
+    file.sync_all()
+        .await
+        .map_err(|e| WorkflowError::io(temp_path.to_path_buf(), e))?;
+    drop(file);
+    if let Some(t) = total {
+        if t != size {
+            return Err(http_error(
+                "GET",
+                url,
+                format!("the body ended after {size} of {t} bytes"),
+                None,
+            ));
+        }
+    }
+    if let Some(expected) = expected_crc {
+        if expected != crc.finish() {
+            return Err(http_error(
+                "GET",
+                url,
+                format!(
+                    "CRC-64 mismatch: the server said {expected}, received data has {}",
+                    crc.finish()
+                ),
+                None,
+            ));
+        }
+    }
+    temp_path
+        .persist(dest)
+        .map_err(|e| WorkflowError::io(dest, e.error))?;
+    Ok(GetAnswer {
+        path: dest.to_owned(),
+        size,
+        content_type,
+        crc64: Some(crc.finish()),
+    })
+}

@@ -1,0 +1,302 @@
+//! `get_file_by_url`: fetch an object of the configured bucket named by any of its URLs —
+//! virtual-hosted (`https://bucket.endpoint/key`), path-style (`https://endpoint/bucket/key`),
+//! a custom domain bound to the bucket, or a presigned URL of any of these — with the
+//! element's own credentials, streamed to a file.
+//!
+//! URLs on any other host (or another bucket) are refused before any connection is made, so
+//! user-supplied URLs cannot make the service fetch internal addresses (SSRF). Hosts listed in
+//! [`UrlPolicy::allowed_hosts`] are fetched with a plain anonymous GET — never with our
+//! credentials — and redirects are not followed.
+
+use std::path::{Path, PathBuf};
+
+use jitstore_oss::encoding;
+use jitstore_oss::endpoint::{AddressingStyle, Endpoint, Scheme};
+use serde::Serialize;
+use url::Url;
+
+use super::error::{redact_url, WorkflowError};
+use super::plain_http;
+use crate::oss::OssStorage;
+
+/// Which hosts besides the bucket's own endpoints are acceptable.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UrlPolicy {
+    /// Custom domains bound to this bucket (`cdn.example.com`, `files.example.com:8443`): their
+    /// paths are object keys, fetched with our credentials. The element's `publicDomain` is
+    /// always one.
+    pub custom_domains: Vec<String>,
+    /// Other hosts that may be fetched anonymously (`host` or `host:port`). Empty by default.
+    pub allowed_hosts: Vec<String>,
+}
+
+/// How a URL named the object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UrlForm {
+    /// `bucket.endpoint/key`.
+    VirtualHosted,
+    /// `endpoint/bucket/key`.
+    PathStyle,
+    /// `custom-domain/key`.
+    CustomDomain,
+    /// An explicitly allowed foreign host (fetched anonymously).
+    AllowedHost,
+}
+
+/// A URL mapped to this storage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResolvedUrl {
+    /// The object key (decoded); `None` for an allowed foreign host.
+    pub key: Option<String>,
+    /// How the URL named it.
+    pub form: UrlForm,
+    /// Whether the URL carried a signature (ignored: we fetch with our credentials).
+    pub presigned: bool,
+}
+
+/// What `get_file_by_url` saved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FetchedFile {
+    /// How the URL was understood.
+    pub resolved: ResolvedUrl,
+    /// Where the content went.
+    pub path: PathBuf,
+    /// The file name (last key segment, or of the URL path).
+    pub filename: String,
+    /// Bytes written.
+    pub size: u64,
+    /// The content type the server reported.
+    pub content_type: Option<String>,
+    /// CRC-64/XZ of the content.
+    pub crc64: Option<u64>,
+}
+
+fn default_port(scheme: &str) -> Option<u16> {
+    match scheme {
+        "http" => Some(80),
+        "https" => Some(443),
+        _ => None,
+    }
+}
+
+/// `true` when `url`'s host and port are `host` and `port`; ports are compared only when
+/// either side names one explicitly.
+fn same_authority(url: &Url, host: &str, port: Option<u16>, scheme: Scheme) -> bool {
+    let Some(url_host) = url.host_str() else {
+        return false;
+    };
+    if !url_host.eq_ignore_ascii_case(host) {
+        return false;
+    }
+    if url.port().is_none() && port.is_none() {
+        return true;
+    }
+    let theirs = url.port_or_known_default();
+    let ours = port.or_else(|| default_port(scheme.as_str()));
+    theirs == ours
+}
+
+fn parse_authority(text: &str) -> Option<(String, Option<u16>)> {
+    let url = Url::parse(&format!("http://{}/", text.trim())).ok()?;
+    Some((url.host_str()?.to_ascii_lowercase(), url.port()))
+}
+
+fn decoded_key(path: &str, url: &str) -> Result<String, WorkflowError> {
+    let key = encoding::decode(path).map_err(|e| WorkflowError::RefusedUrl {
+        url: redact_url(url),
+        reason: format!("the object key is not valid percent-encoded UTF-8: {e}"),
+    })?;
+    if key.is_empty() {
+        return Err(WorkflowError::RefusedUrl {
+            url: redact_url(url),
+            reason: "the URL names no object key".into(),
+        });
+    }
+    encoding::validate_object_key(&key).map_err(|e| WorkflowError::RefusedUrl {
+        url: redact_url(url),
+        reason: e.to_string(),
+    })?;
+    Ok(key)
+}
+
+impl OssStorage {
+    /// Maps `url` to an object key of this bucket (or to an allowed foreign host), refusing
+    /// anything else. No network access.
+    pub fn resolve_url(&self, url: &str, policy: &UrlPolicy) -> Result<ResolvedUrl, WorkflowError> {
+        let refused = |reason: String| WorkflowError::RefusedUrl {
+            url: redact_url(url),
+            reason,
+        };
+        let parsed = Url::parse(url.trim()).map_err(|e| refused(format!("not a URL: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(refused(format!(
+                "scheme {:?} is not http or https",
+                parsed.scheme()
+            )));
+        }
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(refused("URLs with user info are not accepted".into()));
+        }
+        let presigned = parsed.query_pairs().any(|(k, _)| {
+            k.eq_ignore_ascii_case("x-oss-signature") || k == "Signature" || k == "OSSAccessKeyId"
+        });
+        let bucket = self.client().bucket().to_owned();
+        let raw_path = parsed.path().trim_start_matches('/').to_owned();
+
+        // Custom domains: the configured publicDomain and the policy's list.
+        let mut domains: Vec<(String, Option<u16>, Scheme)> = Vec::new();
+        for endpoint in [self.public_base(), self.presigner().endpoint()] {
+            if endpoint.style() == AddressingStyle::Cname {
+                domains.push((
+                    endpoint.host().to_owned(),
+                    endpoint.port(),
+                    endpoint.scheme(),
+                ));
+            }
+        }
+        for d in &policy.custom_domains {
+            if let Some((host, port)) = parse_authority(d) {
+                domains.push((host, port, Scheme::Https));
+            }
+        }
+        for (host, port, scheme) in &domains {
+            if same_authority(&parsed, host, *port, *scheme) {
+                return Ok(ResolvedUrl {
+                    key: Some(decoded_key(&raw_path, url)?),
+                    form: UrlForm::CustomDomain,
+                    presigned,
+                });
+            }
+        }
+
+        // The bucket's endpoints, in both addressing styles.
+        let endpoints: Vec<&Endpoint> = [
+            self.client().endpoint(),
+            self.presigner().endpoint(),
+            self.public_base(),
+        ]
+        .into_iter()
+        .filter(|e| e.style() != AddressingStyle::Cname)
+        .collect();
+        for e in &endpoints {
+            let virtual_host = format!("{bucket}.{}", e.host());
+            if same_authority(&parsed, &virtual_host, e.port(), e.scheme()) {
+                return Ok(ResolvedUrl {
+                    key: Some(decoded_key(&raw_path, url)?),
+                    form: UrlForm::VirtualHosted,
+                    presigned,
+                });
+            }
+            if same_authority(&parsed, e.host(), e.port(), e.scheme()) {
+                let (first, rest) = raw_path.split_once('/').unwrap_or((&raw_path, ""));
+                if first != bucket {
+                    return Err(refused(format!(
+                        "path-style URL names bucket {first:?}, not the configured bucket {bucket:?}"
+                    )));
+                }
+                return Ok(ResolvedUrl {
+                    key: Some(decoded_key(rest, url)?),
+                    form: UrlForm::PathStyle,
+                    presigned,
+                });
+            }
+            if let Some(host) = parsed.host_str() {
+                let suffix = format!(".{}", e.host());
+                if host.to_ascii_lowercase().ends_with(&suffix) {
+                    return Err(refused(format!(
+                        "the URL is for bucket {:?}, not the configured bucket {bucket:?}",
+                        &host[..host.len() - suffix.len()]
+                    )));
+                }
+            }
+        }
+
+        for allowed in &policy.allowed_hosts {
+            if let Some((host, port)) = parse_authority(allowed) {
+                if same_authority(&parsed, &host, port, Scheme::Https) {
+                    return Ok(ResolvedUrl {
+                        key: None,
+                        form: UrlForm::AllowedHost,
+                        presigned,
+                    });
+                }
+            }
+        }
+        Err(refused(format!(
+            "host {:?} is neither an endpoint of bucket {bucket:?} nor a configured custom domain, and it was not explicitly allowed",
+            parsed.host_str().unwrap_or_default()
+        )))
+    }
+
+    /// Fetches the object named by `url` into `dest` (a file path, or an existing directory to
+    /// put the file in under its own name), streamed through a temporary file and renamed into
+    /// place once complete and CRC-checked.
+    pub async fn get_file_by_url(
+        &self,
+        url: &str,
+        policy: &UrlPolicy,
+        dest: &Path,
+    ) -> Result<FetchedFile, WorkflowError> {
+        let resolved = self.resolve_url(url, policy)?;
+        let filename = match &resolved.key {
+            Some(key) => key.rsplit('/').next().unwrap_or(key).to_owned(),
+            None => Url::parse(url.trim())
+                .ok()
+                .and_then(|u| {
+                    u.path_segments()
+                        .and_then(|mut s| s.next_back().map(str::to_owned))
+                })
+                .and_then(|s| encoding::decode(&s).ok())
+                .unwrap_or_default(),
+        };
+        let filename = if filename.is_empty()
+            || super::names::segment_problem(&filename).is_some()
+            || filename.contains('\\')
+        {
+            "downloaded_file".to_owned()
+        } else {
+            filename
+        };
+        let path = if dest.is_dir() {
+            dest.join(&filename)
+        } else {
+            dest.to_owned()
+        };
+        match &resolved.key {
+            Some(key) => {
+                let got = self
+                    .client()
+                    .get_object(key, Default::default())
+                    .await
+                    .map_err(crate::oss::map_error)?;
+                let content_type = got.meta.content_type.clone();
+                let crc64 = got.meta.crc64;
+                let size = got
+                    .body
+                    .save_to_file(&path)
+                    .await
+                    .map_err(crate::oss::map_error)?;
+                Ok(FetchedFile {
+                    resolved,
+                    path,
+                    filename,
+                    size,
+                    content_type,
+                    crc64,
+                })
+            }
+            None => {
+                let got = plain_http::get_to_file(url.trim(), &path, None).await?;
+                Ok(FetchedFile {
+                    resolved,
+                    path,
+                    filename,
+                    size: got.size,
+                    content_type: got.content_type,
+                    crc64: got.crc64,
+                })
+            }
+        }
+    }
+}
