@@ -211,7 +211,7 @@ impl PostPolicy {
             policy = policy.exact("x-oss-security-token", token.expose());
         }
         let encoded = policy.encode();
-        let key = SigningKey::derive(creds.access_key_secret.expose(), date, region, PRODUCT);
+        let key = SigningKey::derive_cached(creds.access_key_secret.expose(), date, region);
         let signature = key.sign_hex(&encoded);
         let mut fields = vec![
             ("policy".to_owned(), encoded),
@@ -687,7 +687,7 @@ fn verify_post_v4(
         access_key_id: (*access_key_id).to_owned(),
     })?;
     check_token(post, &creds)?;
-    let key = SigningKey::derive(creds.access_key_secret.expose(), date, region, PRODUCT);
+    let key = SigningKey::derive_cached(creds.access_key_secret.expose(), date, region);
     let expected = key.sign_hex(encoded);
     let provided = signature.to_ascii_lowercase();
     if !bool::from(expected.as_bytes().ct_eq(provided.as_bytes())) {

@@ -16,6 +16,15 @@ pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 
 /// Header carrying the V4 payload hash.
 pub const CONTENT_SHA256: &str = "x-oss-content-sha256";
+/// [`CONTENT_SHA256`] as a header name (no parsing on lookup).
+pub const CONTENT_SHA256_NAME: http::HeaderName = http::HeaderName::from_static(CONTENT_SHA256);
+/// `content-md5` as a header name.
+pub const CONTENT_MD5_NAME: http::HeaderName = http::HeaderName::from_static("content-md5");
+/// [`OSS_DATE`] as a header name.
+pub const OSS_DATE_NAME: http::HeaderName = http::HeaderName::from_static(OSS_DATE);
+/// [`SECURITY_TOKEN_HEADER`] as a header name.
+pub const SECURITY_TOKEN_NAME: http::HeaderName =
+    http::HeaderName::from_static(SECURITY_TOKEN_HEADER);
 /// Header carrying the signing time.
 pub const OSS_DATE: &str = "x-oss-date";
 /// Header carrying the STS token (V1 and V4 header auth, V4 query auth).
@@ -32,7 +41,10 @@ fn header_text(value: &http::HeaderValue) -> Cow<'_, str> {
 }
 
 /// All values of header `name`, trimmed and joined with `,`; `None` when absent.
-pub fn joined_header<'h>(headers: &'h HeaderMap, name: &str) -> Option<Cow<'h, str>> {
+pub fn joined_header<'h, K: http::header::AsHeaderName>(
+    headers: &'h HeaderMap,
+    name: K,
+) -> Option<Cow<'h, str>> {
     let mut values = headers.get_all(name).iter();
     let first = header_text(values.next()?);
     let Some(second) = values.next() else {
@@ -58,11 +70,26 @@ fn encode_query_part(s: &str) -> Cow<'_, str> {
 }
 
 /// The first value of header `name` as raw text (untrimmed), or `""` when absent.
-pub fn raw_header<'h>(headers: &'h HeaderMap, name: &str) -> Cow<'h, str> {
+pub fn raw_header<'h, K: http::header::AsHeaderName>(
+    headers: &'h HeaderMap,
+    name: K,
+) -> Cow<'h, str> {
     match headers.get(name) {
         Some(v) => String::from_utf8_lossy(v.as_bytes()),
         None => Cow::Borrowed(""),
     }
+}
+
+/// Lower-case hexadecimal rendering of `bytes` (the form of V4 hashes and signatures).
+pub fn hex_lower(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = Vec::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(HEX[usize::from(b >> 4)]);
+        out.push(HEX[usize::from(b & 0x0f)]);
+    }
+    // Only ASCII hex digits were pushed.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Whether V4 signs header `lower_name` without being listed in AdditionalHeaders.
@@ -170,7 +197,7 @@ pub fn v4_canonical_headers<'c>(c: &V4Canonical<'c>) -> Vec<(&'c str, Cow<'c, st
             continue;
         }
         if v4_signed_by_default(lower) || c.additional.iter().any(|a| a == lower) {
-            if let Some(value) = joined_header(c.headers, lower) {
+            if let Some(value) = joined_header(c.headers, name) {
                 out.push((lower, value));
             }
         }
@@ -190,7 +217,7 @@ pub fn v4_payload_hash<'c>(c: &V4Canonical<'c>) -> Cow<'c, str> {
     if let Some(o) = c.overrides.iter().find(|o| o.name == CONTENT_SHA256) {
         return Cow::Borrowed(o.value.trim());
     }
-    joined_header(c.headers, CONTENT_SHA256).unwrap_or(Cow::Borrowed(UNSIGNED_PAYLOAD))
+    joined_header(c.headers, &CONTENT_SHA256_NAME).unwrap_or(Cow::Borrowed(UNSIGNED_PAYLOAD))
 }
 
 /// Builds the V4 canonical request.
@@ -374,9 +401,9 @@ pub fn v1_string_to_sign(c: &V1Canonical<'_>) -> String {
     let mut out = String::with_capacity(256);
     out.push_str(c.method);
     out.push('\n');
-    out.push_str(&raw_header(c.headers, "content-md5"));
+    out.push_str(&raw_header(c.headers, &CONTENT_MD5_NAME));
     out.push('\n');
-    out.push_str(&raw_header(c.headers, "content-type"));
+    out.push_str(&raw_header(c.headers, &http::header::CONTENT_TYPE));
     out.push('\n');
     out.push_str(c.date);
     out.push('\n');
@@ -384,7 +411,7 @@ pub fn v1_string_to_sign(c: &V1Canonical<'_>) -> String {
     for name in c.headers.keys() {
         let lower = name.as_str();
         if lower.starts_with("x-oss-") && !c.overrides.iter().any(|o| o.name == lower) {
-            if let Some(value) = joined_header(c.headers, lower) {
+            if let Some(value) = joined_header(c.headers, name) {
                 oss_headers.push((lower, value));
             }
         }

@@ -14,6 +14,7 @@ fn push_digits(out: &mut String, value: u32, width: u32) {
 
 /// Formats `t` as ISO 8601 basic, `yyyymmddTHHMMSSZ` (16 characters).
 pub fn iso8601_basic(t: DateTime<Utc>) -> String {
+    let t = t.naive_utc();
     let mut s = String::with_capacity(16);
     push_digits(&mut s, t.year().clamp(0, 9999) as u32, 4);
     push_digits(&mut s, t.month(), 2);
@@ -51,6 +52,7 @@ const MONTHS: [&str; 12] = [
 
 /// Formats `t` as an RFC 1123 HTTP date in GMT, e.g. `Wed, 28 Dec 2022 10:27:41 GMT`.
 pub fn http_date(t: DateTime<Utc>) -> String {
+    let t = t.naive_utc();
     let mut s = String::with_capacity(29);
     let weekday: Weekday = t.weekday();
     s.push_str(DAYS[weekday.num_days_from_monday() as usize]);

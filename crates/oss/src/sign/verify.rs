@@ -636,12 +636,7 @@ fn verify_v4(
     });
     let scope_text = v4::scope(scope.date, scope.region);
     let string_to_sign = v4::string_to_sign(datetime, &scope_text, &canonical_request);
-    let key = SigningKey::derive(
-        creds.access_key_secret.expose(),
-        scope.date,
-        scope.region,
-        PRODUCT,
-    );
+    let key = SigningKey::derive_cached(creds.access_key_secret.expose(), scope.date, scope.region);
     let expected = key.sign_hex(&string_to_sign);
     let provided = claim.signature.to_ascii_lowercase();
     if !constant_time_eq(&expected, &provided) {
