@@ -28,6 +28,7 @@ enum Variant {
     WrongTypeName,
     PanicInFactory,
     OssType,
+    PanicInCall,
 }
 
 impl Variant {
@@ -39,6 +40,7 @@ impl Variant {
             Variant::WrongTypeName => Some("wrong-type-name"),
             Variant::PanicInFactory => Some("panic-in-factory"),
             Variant::OssType => Some("oss-type"),
+            Variant::PanicInCall => Some("panic-in-call"),
         }
     }
 }
@@ -490,4 +492,22 @@ async fn a_folder_entry_is_not_a_library() {
         .upload_by_file("a", b"a".to_vec(), None)
         .await
         .expect("DiskType serves it");
+}
+
+#[tokio::test]
+async fn a_panic_inside_a_plugin_call_is_an_error_not_a_crash() {
+    let app_dir = PluginApp::with_variant(Variant::PanicInCall);
+    let app = app_dir.open();
+    let scratch = storage(&app, "storages.Scratch");
+    scratch
+        .upload_by_file("k", b"v".to_vec(), None)
+        .await
+        .expect("upload");
+    let error = scratch.download("k").await.expect_err("get panics");
+    let text = error.to_string();
+    assert!(text.contains("storages.Scratch"), "{text}");
+    assert!(text.contains("panicked"), "{text}");
+    assert!(text.contains("deliberate panic while reading k"), "{text}");
+    // The instance and the host carry on.
+    assert_eq!(scratch.get_object("k").await.expect("stat").size, 1);
 }

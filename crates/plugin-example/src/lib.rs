@@ -14,7 +14,8 @@
 //! depends only on `jitstore-element` and `jitstore-storages-plugin` without host features:
 //! it neither needs nor carries the host's async runtime.
 //!
-//! The cargo features `abi-mismatch`, `no-entry`, `wrong-type-name` and `panic-in-factory`
+//! The cargo features `abi-mismatch`, `no-entry`, `wrong-type-name`, `panic-in-factory` and
+//! `panic-in-call`
 //! build deliberately broken variants that the loader's tests use; `oss-type` builds the same
 //! store as an implementation of `storages.OssType`, for an app whose `storages/OssType`
 //! element names the library (an app-level override of the official Type).

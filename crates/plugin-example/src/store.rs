@@ -151,6 +151,9 @@ impl PluginStorage for MemoryStore {
 
     fn get(&self, key: &str) -> Result<Vec<u8>, PluginStorageError> {
         check_key(key)?;
+        if cfg!(feature = "panic-in-call") {
+            panic!("deliberate panic while reading {key}");
+        }
         self.objects()
             .get(key)
             .map(|e| e.data.clone())
