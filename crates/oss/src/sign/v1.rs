@@ -7,8 +7,8 @@ use http::{HeaderName, HeaderValue};
 use sha1::Sha1;
 
 use super::canonical::{
-    joined_header, v1_string_to_sign, HeaderOverride, V1Canonical, OSS_DATE, SECURITY_TOKEN_HEADER,
-    SECURITY_TOKEN_QUERY_V1,
+    joined_header, v1_string_to_sign, HeaderOverride, V1Canonical, OSS_DATE_NAME,
+    SECURITY_TOKEN_HEADER, SECURITY_TOKEN_QUERY_V1,
 };
 use super::time::http_date;
 use super::{PresignOutput, RequestParts, SignError, SignOutput};
@@ -35,7 +35,7 @@ pub fn sign_v1_header(
     now: DateTime<Utc>,
 ) -> Result<SignOutput, SignError> {
     let http_now = http_date(now);
-    let oss_date = joined_header(req.headers, OSS_DATE).filter(|d| !d.is_empty());
+    let oss_date = joined_header(req.headers, &OSS_DATE_NAME).filter(|d| !d.is_empty());
     let date_line = oss_date.as_deref().unwrap_or(&http_now);
     let mut overrides: Vec<HeaderOverride<'_>> = Vec::with_capacity(1);
     if let Some(token) = &creds.security_token {
@@ -55,7 +55,11 @@ pub fn sign_v1_header(
         date: date_line,
     });
     let signature = signature_v1(creds.access_key_secret.expose(), &string_to_sign);
-    let authorization = format!("OSS {}:{}", creds.access_key_id, signature);
+    let mut authorization = String::with_capacity(5 + creds.access_key_id.len() + signature.len());
+    authorization.push_str("OSS ");
+    authorization.push_str(&creds.access_key_id);
+    authorization.push(':');
+    authorization.push_str(&signature);
 
     let mut headers = Vec::with_capacity(3);
     headers.push((
