@@ -140,6 +140,14 @@ impl Server {
             let shutdown = async {
                 let _ = rx.await;
             };
+            use axum::serve::ListenerExt;
+            // Without TCP_NODELAY, a response written as headers + body waits for the
+            // client's delayed ACK (~40 ms) on every small request.
+            let listener = listener.tap_io(|tcp| {
+                if let Err(e) = tcp.set_nodelay(true) {
+                    tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+                }
+            });
             if let Err(e) = axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown)
                 .await

@@ -402,6 +402,12 @@ pub async fn get_object(
     if head {
         return Ok(b.body(Body::empty()).unwrap_or_default());
     }
+    if let Some(data) = &object.data {
+        let end = (start + len) as usize;
+        return Ok(b
+            .body(Body::from(data.slice(start as usize..end)))
+            .unwrap_or_default());
+    }
     object
         .file
         .seek(SeekFrom::Start(start))

@@ -346,21 +346,17 @@ impl Bucket {
         Ok(meta)
     }
 
-    /// Opens the current version of a key for reading.
+    /// Opens the current version of a key for reading, in one blocking call. Objects up to
+    /// [`INLINE_READ`] bytes are read whole in the same call.
     pub async fn open(&self, key: &str) -> Result<Option<OpenObject>, StoreError> {
         let path = self.object_path(key);
-        let mut file = match tokio::fs::File::open(&path).await {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(io_at(&path)(e)),
-        };
-        let (meta, data_len): (ObjectMeta, u64) =
-            meta::read_trailer(&mut file).await.map_err(io_at(&path))?;
-        if meta.key != key || meta.size != data_len {
-            // A hash collision or a damaged file: report the key as absent.
-            return Ok(None);
-        }
-        Ok(Some(OpenObject { file, meta }))
+        let key = key.to_string();
+        let p = path.clone();
+        let opened = tokio::task::spawn_blocking(move || open_blocking(&p, &key))
+            .await
+            .map_err(|e| io_at(&path)(std::io::Error::other(e)))?
+            .map_err(io_at(&path))?;
+        Ok(opened)
     }
 
     /// Removes a key; returns whether it existed.
@@ -406,40 +402,84 @@ impl Bucket {
     }
 }
 
+/// Objects up to this size are read whole when opened.
+pub const INLINE_READ: u64 = 256 * 1024;
+
 /// An object opened for reading: the file handle pins this version.
 pub struct OpenObject {
     /// The object file, positioned anywhere; data occupies `[0, meta.size)`.
     pub file: tokio::fs::File,
     /// The version's metadata.
     pub meta: ObjectMeta,
+    /// The whole data, for objects up to [`INLINE_READ`] bytes.
+    pub data: Option<bytes::Bytes>,
 }
 
-fn read_meta_blocking(path: &Path) -> std::io::Result<ObjectMeta> {
-    use std::io::{Read, Seek};
-    let mut file = std::fs::File::open(path)?;
+fn open_blocking(path: &Path, key: &str) -> std::io::Result<Option<OpenObject>> {
+    use std::os::unix::fs::FileExt;
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let (meta, data_len) = read_meta_from(&file)?;
+    if meta.key != key || meta.size != data_len {
+        // A hash collision or a damaged file: report the key as absent.
+        return Ok(None);
+    }
+    let data = if meta.size <= INLINE_READ {
+        let mut buf = vec![0u8; meta.size as usize];
+        file.read_exact_at(&mut buf, 0)?;
+        Some(bytes::Bytes::from(buf))
+    } else {
+        None
+    };
+    Ok(Some(OpenObject {
+        file: tokio::fs::File::from_std(file),
+        meta,
+        data,
+    }))
+}
+
+/// Reads the metadata trailer of an object file; returns it with the data length.
+fn read_meta_from(file: &std::fs::File) -> std::io::Result<(ObjectMeta, u64)> {
+    use std::os::unix::fs::FileExt;
     let total = file.metadata()?.len();
     if total < meta::TRAILER_LEN {
-        return Err(std::io::Error::other("short object file"));
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "short object file",
+        ));
     }
-    file.seek(std::io::SeekFrom::Start(total - meta::TRAILER_LEN))?;
     let mut tail = [0u8; 16];
-    file.read_exact(&mut tail)?;
+    file.read_exact_at(&mut tail, total - meta::TRAILER_LEN)?;
     if &tail[8..] != meta::MAGIC {
-        return Err(std::io::Error::other("object file magic missing"));
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "object file magic missing",
+        ));
     }
     let mut len_bytes = [0u8; 8];
     len_bytes.copy_from_slice(&tail[..8]);
     let meta_len = u64::from_le_bytes(len_bytes);
     if meta_len > total - meta::TRAILER_LEN || meta_len > (1 << 20) {
-        return Err(std::io::Error::other("object metadata length out of range"));
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "object metadata length out of range",
+        ));
     }
-    file.seek(std::io::SeekFrom::Start(
-        total - meta::TRAILER_LEN - meta_len,
-    ))?;
+    let data_len = total - meta::TRAILER_LEN - meta_len;
     let mut json = vec![0u8; meta_len as usize];
-    file.read_exact(&mut json)?;
-    let meta: ObjectMeta = serde_json::from_slice(&json).map_err(std::io::Error::other)?;
-    if meta.size != total - meta::TRAILER_LEN - meta_len {
+    file.read_exact_at(&mut json, data_len)?;
+    let meta: ObjectMeta = serde_json::from_slice(&json)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+    Ok((meta, data_len))
+}
+
+fn read_meta_blocking(path: &Path) -> std::io::Result<ObjectMeta> {
+    let file = std::fs::File::open(path)?;
+    let (meta, data_len) = read_meta_from(&file)?;
+    if meta.size != data_len {
         return Err(std::io::Error::other(
             "object size does not match its metadata",
         ));

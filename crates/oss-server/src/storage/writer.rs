@@ -1,23 +1,27 @@
 //! Streams data into a temporary file while hashing it (MD5 and CRC-64/XZ).
 //!
-//! The temporary file lives in the bucket's `tmp/` directory (same filesystem as the objects),
-//! is fsynced before it is renamed into place, and is removed if the writer is dropped before
-//! it was committed.
+//! Data is gathered in a buffer of at most [`WRITE_BUFFER`] bytes and written to the file in one
+//! blocking call whenever the buffer fills, so memory per upload stays bounded and a small
+//! object costs a single blocking call (create + write + trailer + fsync) when sealed. The file
+//! lives in the bucket's `tmp/` directory (same filesystem as the objects), is fsynced before it
+//! is renamed into place, and is removed if the writer is dropped before it was committed.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use md5::{Digest, Md5};
 use serde::Serialize;
-use tokio::io::{AsyncWriteExt, BufWriter};
 
 use super::meta::encode_trailer;
 
-/// Buffer between incoming body chunks and the file: bounds memory per upload.
-const WRITE_BUFFER: usize = 256 * 1024;
+/// Bytes gathered before they are written out: bounds memory per upload.
+pub const WRITE_BUFFER: usize = 256 * 1024;
 
 /// A data file being written; becomes visible only through [`super::Bucket::commit`].
 pub struct StagingFile {
-    file: Option<BufWriter<tokio::fs::File>>,
+    /// Created lazily by the first flush (or the seal).
+    file: Option<std::fs::File>,
+    buf: Vec<u8>,
     path: PathBuf,
     md5: Md5,
     crc: crc64fast::Digest,
@@ -49,19 +53,35 @@ impl DataDigest {
     }
 }
 
+fn open_new(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> std::io::Result<T> + Send + 'static,
+) -> std::io::Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(std::io::Error::other)?
+}
+
 impl StagingFile {
-    /// Creates a new, uniquely named temporary file in `tmp_dir`.
+    /// Names a new temporary file in `tmp_dir` (created on first write).
     pub async fn create(tmp_dir: &Path) -> std::io::Result<Self> {
+        if !tmp_dir.is_dir() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("staging directory {} is missing", tmp_dir.display()),
+            ));
+        }
         let name = format!("{:032x}.tmp", rand::random::<u128>());
-        let path = tmp_dir.join(name);
-        let file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .await?;
         Ok(StagingFile {
-            file: Some(BufWriter::with_capacity(WRITE_BUFFER, file)),
-            path,
+            file: None,
+            buf: Vec::new(),
+            path: tmp_dir.join(name),
             md5: Md5::new(),
             crc: crc64fast::Digest::new(),
             size: 0,
@@ -70,12 +90,42 @@ impl StagingFile {
     }
 
     /// Appends data bytes.
-    pub async fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
-        let file = self.file_mut()?;
-        file.write_all(chunk).await?;
+    pub async fn write(&mut self, mut chunk: &[u8]) -> std::io::Result<()> {
+        if self.committed {
+            return Err(std::io::Error::other("staging file already committed"));
+        }
         self.md5.update(chunk);
         self.crc.write(chunk);
         self.size += chunk.len() as u64;
+        while !chunk.is_empty() {
+            let room = WRITE_BUFFER - self.buf.len();
+            let n = room.min(chunk.len());
+            self.buf.extend_from_slice(&chunk[..n]);
+            chunk = &chunk[n..];
+            if self.buf.len() >= WRITE_BUFFER {
+                self.flush_buffer().await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn flush_buffer(&mut self) -> std::io::Result<()> {
+        let file = self.file.take();
+        let path = self.path.clone();
+        let buf = std::mem::take(&mut self.buf);
+        let (file, mut buf) = blocking(move || {
+            let mut file = match file {
+                Some(f) => f,
+                None => open_new(&path)?,
+            };
+            file.write_all(&buf)?;
+            let mut buf = buf;
+            buf.clear();
+            Ok((file, buf))
+        })
+        .await?;
+        self.file = Some(file);
+        std::mem::swap(&mut self.buf, &mut buf);
         Ok(())
     }
 
@@ -93,13 +143,24 @@ impl StagingFile {
         }
     }
 
-    /// Writes the metadata trailer, flushes and fsyncs the file.
+    /// Writes the rest of the data and the metadata trailer, then fsyncs the file.
     pub async fn seal<T: Serialize>(&mut self, meta: &T) -> std::io::Result<()> {
         let trailer = encode_trailer(meta).map_err(std::io::Error::other)?;
-        let file = self.file_mut()?;
-        file.write_all(&trailer).await?;
-        file.flush().await?;
-        file.get_mut().sync_all().await?;
+        let file = self.file.take();
+        let path = self.path.clone();
+        let buf = std::mem::take(&mut self.buf);
+        let file = blocking(move || {
+            let mut file = match file {
+                Some(f) => f,
+                None => open_new(&path)?,
+            };
+            file.write_all(&buf)?;
+            file.write_all(&trailer)?;
+            file.sync_all()?;
+            Ok(file)
+        })
+        .await?;
+        self.file = Some(file);
         Ok(())
     }
 
@@ -113,18 +174,12 @@ impl StagingFile {
         self.committed = true;
         self.file = None;
     }
-
-    fn file_mut(&mut self) -> std::io::Result<&mut BufWriter<tokio::fs::File>> {
-        self.file
-            .as_mut()
-            .ok_or_else(|| std::io::Error::other("staging file already committed"))
-    }
 }
 
 impl Drop for StagingFile {
     fn drop(&mut self) {
         if !self.committed {
-            // Best effort: a leftover temp file is also swept at the next start.
+            // Best effort (the file may not exist yet); leftovers are also swept at start.
             let _ = std::fs::remove_file(&self.path);
         }
     }
