@@ -312,19 +312,25 @@ impl OssStorage {
         Ok(StorageHandle::new(full_name, OSS_TYPE, storage))
     }
 
+    /// AgentBay's verbs under their own names: `oss.agentbay().upload(prefix, path)`.
+    /// (Inherent `upload`/`download` methods would shadow [`Storage::download`].)
+    pub fn agentbay(&self) -> AgentBayOss<'_> {
+        AgentBayOss(self)
+    }
+
     /// Uploads a file to `key_or_prefix` (a key; or, ending in `/`, a folder for the file's
     /// own name) or a directory under the prefix `key_or_prefix`.
-    pub async fn upload(
+    pub async fn upload_local(
         &self,
         key_or_prefix: &str,
         local_path: &Path,
     ) -> Result<TransferReport, WorkflowError> {
-        self.upload_with_progress(key_or_prefix, local_path, None)
+        self.upload_local_with_progress(key_or_prefix, local_path, None)
             .await
     }
 
-    /// [`upload`](Self::upload) reporting `(bytes done, total)` over all files.
-    pub async fn upload_with_progress(
+    /// [`upload_local`](Self::upload_local) reporting `(bytes done, total)` over all files.
+    pub async fn upload_local_with_progress(
         &self,
         key_or_prefix: &str,
         local_path: &Path,
@@ -403,17 +409,17 @@ impl OssStorage {
     /// Downloads the object `key_or_prefix` to `local_path` (a file path, or an existing
     /// directory to hold it under its own name), or — when no such object exists or the
     /// argument ends in `/` — every object under that prefix into the directory `local_path`.
-    pub async fn download(
+    pub async fn download_local(
         &self,
         key_or_prefix: &str,
         local_path: &Path,
     ) -> Result<TransferReport, WorkflowError> {
-        self.download_with_progress(key_or_prefix, local_path, None)
+        self.download_local_with_progress(key_or_prefix, local_path, None)
             .await
     }
 
-    /// [`download`](Self::download) reporting `(bytes done, total)` over all files.
-    pub async fn download_with_progress(
+    /// [`download_local`](Self::download_local) reporting `(bytes done, total)` over all files.
+    pub async fn download_local_with_progress(
         &self,
         key_or_prefix: &str,
         local_path: &Path,
@@ -633,4 +639,46 @@ pub async fn download_anonymous(
         ),
     };
     Ok(TransferReport::from_files(vec![outcome]))
+}
+
+/// AgentBay's OSS verbs on a storage (see [`OssStorage::agentbay`]).
+#[derive(Debug, Clone, Copy)]
+pub struct AgentBayOss<'a>(&'a OssStorage);
+
+impl AgentBayOss<'_> {
+    /// [`OssStorage::upload_local`]: a file or a directory to a key or prefix.
+    pub async fn upload(
+        &self,
+        key_or_prefix: &str,
+        local_path: &Path,
+    ) -> Result<TransferReport, WorkflowError> {
+        self.0.upload_local(key_or_prefix, local_path).await
+    }
+
+    /// [`OssStorage::download_local`]: an object or a prefix to a file or a directory.
+    pub async fn download(
+        &self,
+        key_or_prefix: &str,
+        local_path: &Path,
+    ) -> Result<TransferReport, WorkflowError> {
+        self.0.download_local(key_or_prefix, local_path).await
+    }
+
+    /// [`upload_anonymous`]: a plain PUT through a presigned or public-write URL.
+    pub async fn upload_anonymous(
+        &self,
+        url: &str,
+        local_path: &Path,
+    ) -> Result<TransferReport, WorkflowError> {
+        upload_anonymous(url, local_path, None).await
+    }
+
+    /// [`download_anonymous`]: a plain GET of a presigned or public URL.
+    pub async fn download_anonymous(
+        &self,
+        url: &str,
+        local_path: &Path,
+    ) -> Result<TransferReport, WorkflowError> {
+        download_anonymous(url, local_path, None).await
+    }
 }

@@ -1,0 +1,241 @@
+//! AgentBay parity end to end: env_init from STS credentials (registered in an App), file and
+//! directory upload/download with nested folders and unicode names, hostile keys on directory
+//! download, and anonymous transfers through presigned URLs.
+
+mod workflow_support;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use jitstore_storages::workflows::{
+    download_anonymous, upload_anonymous, BatchStatus, EnvInit, FileStatus,
+};
+use jitstore_storages::{OssStorage, SignUrlRequest, Storage};
+use workflow_support::*;
+
+fn sts(peer: &Peer) -> EnvInit {
+    EnvInit {
+        access_key_id: STS_AK.into(),
+        access_key_secret: STS_SK.into(),
+        security_token: STS_TOKEN.into(),
+        endpoint: Some(peer.server.endpoint()),
+        region: Some(peer.server.region().into()),
+        bucket: BUCKET.into(),
+    }
+}
+
+#[tokio::test]
+async fn env_init_builds_a_working_storage_and_registers_it_in_an_app() {
+    let peer = start().await;
+    let oss = OssStorage::env_init(&sts(&peer)).unwrap();
+    let shown = format!("{:?}", sts(&peer));
+    assert!(
+        !shown.contains(STS_SK) && !shown.contains(STS_TOKEN),
+        "{shown}"
+    );
+    let app_dir = tempfile::tempdir().unwrap();
+    let app = jitstore_element::App::open(app_dir.path()).unwrap();
+    let handle = oss.register_in(&app, "storages.SessionOss").unwrap();
+    handle
+        .upload_by_file("sts/hello.txt", b"hi".to_vec(), None)
+        .await
+        .unwrap();
+    let loaded = app.get_element("storages.SessionOss").unwrap();
+    let again = jitstore_storages::StorageHandle::from_loaded(&loaded).unwrap();
+    assert_eq!(again.type_name(), "storages.OssType");
+    assert_eq!(&again.download("sts/hello.txt").await.unwrap()[..], b"hi");
+
+    let mut no_token = sts(&peer);
+    no_token.security_token.clear();
+    assert!(OssStorage::env_init(&no_token).is_err());
+    let mut wrong = sts(&peer);
+    wrong.security_token = "forged".into();
+    let bad = OssStorage::env_init(&wrong).unwrap();
+    assert!(bad
+        .upload_by_file("x", Bytes::from_static(b"x"), None)
+        .await
+        .is_err());
+}
+
+#[tokio::test]
+async fn directory_round_trip_with_nested_folders_and_unicode_names() {
+    let peer = start().await;
+    let oss = OssStorage::env_init(&sts(&peer)).unwrap();
+    let src = tempfile::tempdir().unwrap();
+    let tree: &[(&str, &[u8])] = &[
+        ("a.txt", b"top"),
+        ("docs/readme.md", b"# readme"),
+        ("docs/深层/目录/文件 1.txt", b"unicode deep"),
+        ("docs/emoji 😀/x+y#z.bin", &[0, 1, 2, 255]),
+        ("empty.dat", b""),
+    ];
+    for (name, content) in tree {
+        file(src.path(), name, content);
+    }
+    let up = oss
+        .agentbay()
+        .upload("backup/run1", src.path())
+        .await
+        .unwrap();
+    assert_eq!(up.status, BatchStatus::Completed, "{up:?}");
+    assert_eq!(up.success_count, 5);
+    let keys: Vec<&str> = up.files.iter().map(|f| f.key.as_str()).collect();
+    assert!(
+        keys.contains(&"backup/run1/docs/深层/目录/文件 1.txt"),
+        "{keys:?}"
+    );
+    for f in &up.files {
+        assert!(
+            f.etag.is_some() && f.crc64.is_some() && f.size.is_some(),
+            "{f:?}"
+        );
+    }
+    let dest = tempfile::tempdir().unwrap();
+    let down = oss
+        .agentbay()
+        .download("backup/run1/", dest.path())
+        .await
+        .unwrap();
+    assert_eq!(down.status, BatchStatus::Completed, "{down:?}");
+    assert_eq!(down.success_count, 5);
+    for (name, content) in tree {
+        assert_eq!(
+            std::fs::read(dest.path().join(name)).unwrap(),
+            *content,
+            "{name}"
+        );
+    }
+    // Without the trailing slash it is still a prefix when no such object exists.
+    let dest2 = tempfile::tempdir().unwrap();
+    let down = oss
+        .agentbay()
+        .download("backup/run1", dest2.path())
+        .await
+        .unwrap();
+    assert_eq!(down.success_count, 5);
+    // A single file: key, and into an existing directory under its own name.
+    let one = oss
+        .agentbay()
+        .upload("single/", &src.path().join("a.txt"))
+        .await
+        .unwrap();
+    assert_eq!(one.files[0].key, "single/a.txt");
+    let got = oss
+        .agentbay()
+        .download("single/a.txt", dest2.path())
+        .await
+        .unwrap();
+    assert_eq!(
+        got.files[0].path.as_deref(),
+        Some(dest2.path().join("a.txt").as_path())
+    );
+    assert_eq!(got.bytes, 3);
+}
+
+#[tokio::test]
+async fn hostile_keys_on_directory_download_are_refused_and_never_written() {
+    let peer = start().await;
+    let oss = peer.storage();
+    for key in [
+        "drop/ok.txt",
+        "drop/../escape.txt",
+        "drop/a/../../escape2.txt",
+        "drop/dir\\..\\win.txt",
+        "drop//abs.txt",
+        "drop/./dot.txt",
+        "drop/nul\u{0}.txt",
+    ] {
+        oss.upload_by_file(key, Bytes::from_static(b"payload"), None)
+            .await
+            .unwrap_or_else(|e| panic!("{key:?}: {e}"));
+    }
+    let outer = tempfile::tempdir().unwrap();
+    let target = outer.path().join("target");
+    let report = oss.agentbay().download("drop/", &target).await.unwrap();
+    assert_eq!(report.status, BatchStatus::PartiallyFailed);
+    assert_eq!(report.success_count, 1);
+    assert_eq!(report.error_count, 6);
+    for f in &report.files {
+        if f.key == "drop/ok.txt" {
+            assert_eq!(f.status, FileStatus::Success);
+        } else {
+            assert_eq!(f.status, FileStatus::Refused, "{f:?}");
+            assert!(f.path.is_none() && f.error.is_some());
+        }
+    }
+    // Nothing outside the target, nothing but ok.txt inside it.
+    let outside: Vec<_> = std::fs::read_dir(outer.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(outside, vec![std::ffi::OsString::from("target")]);
+    fn files(dir: &std::path::Path, base: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                files(&p, base, out);
+            } else {
+                out.push(p.strip_prefix(base).unwrap().to_path_buf());
+            }
+        }
+    }
+    let mut inside = Vec::new();
+    files(&target, &target, &mut inside);
+    assert_eq!(inside, vec![std::path::PathBuf::from("ok.txt")]);
+}
+
+#[tokio::test]
+async fn anonymous_transfers_through_presigned_urls() {
+    let peer = start().await;
+    let oss = peer.storage();
+    let dir = tempfile::tempdir().unwrap();
+    let content: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    let src = file(dir.path(), "big.bin", &content);
+    let put = oss
+        .sign_url(&{
+            let mut r = SignUrlRequest::new("PUT", "anon/big.bin");
+            r.expires = Duration::from_secs(60);
+            r
+        })
+        .await
+        .unwrap();
+    let up = upload_anonymous(&put.url, &src, None).await.unwrap();
+    assert_eq!(up.status, BatchStatus::Completed, "{up:?}");
+    assert_eq!(
+        up.files[0].crc64,
+        Some(jitstore_oss::crc64::checksum(&content))
+    );
+    assert!(
+        !up.files[0].key.contains("x-oss-signature"),
+        "the signature leaked into the report"
+    );
+    let get = oss
+        .get_sign_url("anon/big.bin", None, Duration::from_secs(60))
+        .await
+        .unwrap();
+    let dest = dir.path().join("out/copy.bin");
+    let down = download_anonymous(&get, &dest, None).await.unwrap();
+    assert_eq!(down.status, BatchStatus::Completed, "{down:?}");
+    assert_eq!(std::fs::read(&dest).unwrap(), content);
+
+    // A failed anonymous GET leaves nothing behind (atomic).
+    let missing = oss
+        .get_sign_url("anon/none", None, Duration::from_secs(60))
+        .await
+        .unwrap();
+    let gone = dir.path().join("out/none.bin");
+    let failed = download_anonymous(&missing, &gone, None).await.unwrap();
+    assert_eq!(failed.status, BatchStatus::Failed);
+    assert!(failed.files[0].error.as_ref().unwrap().contains("404"));
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers, vec![std::ffi::OsString::from("copy.bin")]);
+    // Without credentials a private object cannot be had.
+    let plain = format!("{}/{BUCKET}/anon/big.bin", peer.server.endpoint());
+    let denied = download_anonymous(&plain, &dir.path().join("d.bin"), None)
+        .await
+        .unwrap();
+    assert!(denied.files[0].error.as_ref().unwrap().contains("403"));
+}
