@@ -34,6 +34,9 @@ pub const SECURITY_TOKEN_QUERY_V1: &str = "security-token";
 
 /// A header value as signed: bytes as text (lossy for non-UTF-8), surrounding whitespace trimmed.
 fn header_text(value: &http::HeaderValue) -> Cow<'_, str> {
+    if let Ok(text) = std::str::from_utf8(value.as_bytes()) {
+        return Cow::Borrowed(text.trim());
+    }
     match String::from_utf8_lossy(value.as_bytes()) {
         Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
         Cow::Owned(s) => Cow::Owned(s.trim().to_owned()),

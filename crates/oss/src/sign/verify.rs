@@ -10,8 +10,8 @@ use subtle::ConstantTimeEq;
 use super::authorization::{parse_authorization, Authorization};
 use super::canonical::{
     joined_header, normalize_additional_headers, redact_secrets, v1_string_to_sign,
-    v4_canonical_request, V1Canonical, V4Canonical, OSS_DATE, SECURITY_TOKEN_HEADER,
-    SECURITY_TOKEN_QUERY_V1,
+    v4_canonical_request, V1Canonical, V4Canonical, OSS_DATE, OSS_DATE_NAME, SECURITY_TOKEN_HEADER,
+    SECURITY_TOKEN_NAME, SECURITY_TOKEN_QUERY_V1,
 };
 use super::query::{first_value, parse_query};
 use super::time::{parse_http_date, parse_iso8601_basic};
@@ -357,9 +357,9 @@ fn verify_v1_header(
     access_key_id: &str,
     signature: &str,
 ) -> Result<Verified, VerifyError> {
-    let date_line = joined_header(req.headers, OSS_DATE)
+    let date_line = joined_header(req.headers, &OSS_DATE_NAME)
         .filter(|d| !d.is_empty())
-        .or_else(|| joined_header(req.headers, "date").filter(|d| !d.is_empty()))
+        .or_else(|| joined_header(req.headers, &http::header::DATE).filter(|d| !d.is_empty()))
         .ok_or_else(|| VerifyError::MissingOrBadDate {
             reason: "the request has neither an x-oss-date nor a Date header".to_owned(),
         })?;
@@ -369,7 +369,7 @@ fn verify_v1_header(
         })?;
     check_skew(policy, request_time)?;
     let creds = lookup_credentials(lookup, access_key_id)?;
-    let token = joined_header(req.headers, SECURITY_TOKEN_HEADER);
+    let token = joined_header(req.headers, &SECURITY_TOKEN_NAME);
     check_token(&creds, token.as_deref())?;
     // The date line is the raw (untrimmed of inner text) header value, as the signer used it.
     let string_to_sign = v1_string_to_sign(&V1Canonical {
@@ -474,8 +474,15 @@ struct Scope<'a> {
 }
 
 fn parse_scope<'a>(credential: &'a str, policy: &VerifyPolicy) -> Result<Scope<'a>, VerifyError> {
-    let parts: Vec<&str> = credential.split('/').collect();
-    let [access_key_id, date, region, product, terminator] = parts.as_slice() else {
+    let mut parts = credential.split('/');
+    let (Some(access_key_id), Some(date), Some(region), Some(product), Some(terminator), None) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
         return Err(invalid(format!(
             "the credential {credential:?} must be AccessKeyId/yyyymmdd/region/oss/aliyun_v4_request"
         )));
@@ -483,19 +490,19 @@ fn parse_scope<'a>(credential: &'a str, policy: &VerifyPolicy) -> Result<Scope<'
     if access_key_id.is_empty() {
         return Err(invalid("the credential has an empty AccessKeyId"));
     }
-    if *terminator != SCOPE_TERMINATOR {
+    if terminator != SCOPE_TERMINATOR {
         return Err(invalid(format!(
             "the credential scope ends with {terminator:?}; expected {SCOPE_TERMINATOR:?}"
         )));
     }
-    if *product != PRODUCT {
+    if product != PRODUCT {
         return Err(invalid(format!(
             "the credential scope names product {product:?}; expected {PRODUCT:?}"
         )));
     }
-    if *region != policy.region {
+    if region != policy.region {
         return Err(VerifyError::WrongRegion {
-            provided: (*region).to_owned(),
+            provided: region.to_owned(),
             expected: policy.region.clone(),
         });
     }
@@ -546,10 +553,11 @@ fn verify_v4(
     let datetime: &str = if presigned {
         first_value(query, OSS_DATE).unwrap_or("")
     } else {
-        datetime_owned =
-            joined_header(req.headers, OSS_DATE).ok_or_else(|| VerifyError::MissingOrBadDate {
+        datetime_owned = joined_header(req.headers, &OSS_DATE_NAME).ok_or_else(|| {
+            VerifyError::MissingOrBadDate {
                 reason: "V4 header auth needs an x-oss-date header".to_owned(),
-            })?;
+            }
+        })?;
         &datetime_owned
     };
     let request_time =
@@ -595,7 +603,7 @@ fn verify_v4(
     let token: Option<&str> = if presigned {
         first_value(query, SECURITY_TOKEN_HEADER)
     } else {
-        token_joined = joined_header(req.headers, SECURITY_TOKEN_HEADER);
+        token_joined = joined_header(req.headers, &SECURITY_TOKEN_NAME);
         token_joined.as_deref()
     };
     check_token(&creds, token)?;
