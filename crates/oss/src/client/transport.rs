@@ -16,6 +16,18 @@ use crate::sign::{self, RequestParts, SignatureVersion};
 /// Largest error body read into memory.
 const MAX_ERROR_BODY: usize = 256 * 1024;
 
+/// Largest XML answer accepted (a 1000-key listing of 1023-byte keys is about 1.5 MB).
+const MAX_XML_BODY: usize = 32 * 1024 * 1024;
+
+/// What to do when an answer exceeds the size limit.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Overflow {
+    /// Keep the first bytes (error bodies: enough to diagnose).
+    Truncate,
+    /// Fail (documents that must be complete to parse).
+    Fail,
+}
+
 /// One OSS request as a per-call function describes it.
 pub(crate) struct OssRequest<'a> {
     pub(crate) operation: &'static str,
@@ -101,7 +113,14 @@ pub(crate) struct OssResponse {
 impl OssResponse {
     /// Reads the whole (small, XML) body, with the idle timeout per chunk.
     pub(crate) async fn bytes(self) -> Result<Bytes, OssError> {
-        read_limited(self.operation, self.response, self.read_timeout, usize::MAX).await
+        read_limited(
+            self.operation,
+            self.response,
+            self.read_timeout,
+            MAX_XML_BODY,
+            Overflow::Fail,
+        )
+        .await
     }
 
     /// The value of a response header as text.
@@ -131,6 +150,7 @@ async fn read_limited(
     response: reqwest::Response,
     read_timeout: Duration,
     limit: usize,
+    overflow: Overflow,
 ) -> Result<Bytes, OssError> {
     let mut stream = response.bytes_stream();
     let mut out = bytes::BytesMut::new();
@@ -145,6 +165,12 @@ async fn read_limited(
             None => break,
             Some(Ok(chunk)) => {
                 if out.len() + chunk.len() > limit {
+                    if overflow == Overflow::Fail {
+                        return Err(OssError::protocol(
+                            operation,
+                            format!("answer body larger than {limit} bytes"),
+                        ));
+                    }
                     out.extend_from_slice(&chunk[..limit - out.len()]);
                     break;
                 }
@@ -373,7 +399,14 @@ impl Client {
             let body = if req.method == Method::HEAD {
                 Bytes::new()
             } else {
-                read_limited(op, response, read_timeout, MAX_ERROR_BODY).await?
+                read_limited(
+                    op,
+                    response,
+                    read_timeout,
+                    MAX_ERROR_BODY,
+                    Overflow::Truncate,
+                )
+                .await?
             };
             return Err(ServiceError::from_response(status.as_u16(), &headers, &body).into());
         }
