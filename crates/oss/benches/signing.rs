@@ -10,17 +10,12 @@
 //!
 //! Run: `cargo bench -p jitstore-oss --bench signing`.
 
-use std::future::Future;
 use std::hint::black_box;
-use std::pin::pin;
-use std::task::{Context as TaskContext, Poll, Waker};
 use std::time::Duration;
 
 use chrono::Utc;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use http::{HeaderMap, HeaderName, HeaderValue};
 use jitstore_oss::credentials::Credentials;
-use jitstore_oss::encoding::encode_strict;
 use jitstore_oss::sign::{
     presign_v4, sign_v1_header, sign_v4_header, verify, ReceivedRequest, RequestParts, SigningKey,
     VerifyPolicy,
@@ -28,79 +23,12 @@ use jitstore_oss::sign::{
 use reqsign_aliyun_oss::{Credential as PeerCredential, RequestSigner, SigningVersion};
 use reqsign_core::SignRequest;
 
-const REGION: &str = "cn-hangzhou";
-const KEY: &str = "1234+-/123/1.txt";
+mod common;
 
-fn headers() -> HeaderMap {
-    let mut h = HeaderMap::new();
-    for (n, v) in [
-        ("x-oss-head1", "value"),
-        ("abc", "value"),
-        ("zabc", "value"),
-        ("xyz", "value"),
-        ("content-type", "text/plain"),
-        ("x-oss-content-sha256", "UNSIGNED-PAYLOAD"),
-    ] {
-        h.insert(HeaderName::from_static(n), HeaderValue::from_static(v));
-    }
-    h
-}
-
-fn query() -> Vec<(String, String)> {
-    [
-        ("param1", "value1"),
-        ("+param1", "value3"),
-        ("|param1", "value4"),
-        ("+param2", ""),
-        ("|param2", ""),
-        ("param2", ""),
-    ]
-    .iter()
-    .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-    .collect()
-}
-
-fn wire_query(pairs: &[(String, String)]) -> String {
-    pairs
-        .iter()
-        .map(|(n, v)| {
-            if v.is_empty() {
-                encode_strict(n)
-            } else {
-                format!("{}={}", encode_strict(n), encode_strict(v))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// Polls a future that completes without waiting (reqsign's signing does no I/O).
-fn poll_ready<F: Future>(fut: F) -> F::Output {
-    let mut fut = pin!(fut);
-    let mut cx = TaskContext::from_waker(Waker::noop());
-    match fut.as_mut().poll(&mut cx) {
-        Poll::Ready(out) => out,
-        Poll::Pending => panic!("peer signer unexpectedly awaited"),
-    }
-}
-
-fn peer_parts() -> http::request::Parts {
-    let uri = format!(
-        "https://bucket.oss-cn-hangzhou.aliyuncs.com/1234%2B-/123/1.txt?{}",
-        wire_query(&query())
-    );
-    let (mut parts, ()) = http::Request::builder()
-        .method("PUT")
-        .uri(uri)
-        .body(())
-        .expect("static request")
-        .into_parts();
-    parts.headers = headers();
-    parts
-}
+use common::{headers, peer_parts, poll_ready, query, wire_query, KEY, REGION};
 
 fn bench(c: &mut Criterion) {
-    let creds = Credentials::new("LTAI5tExampleAccessKey", "ExampleAccessKeySecretValue0123");
+    let creds = Credentials::new(common::AK, common::SK);
     let hdrs = headers();
     let q = query();
     let req = RequestParts {
