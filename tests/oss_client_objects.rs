@@ -1079,3 +1079,50 @@ async fn sub_resource_calls_in_every_signature_mode() {
     }
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn stream_of_unknown_length_is_sent_chunked() {
+    let (_dir, server) = start().await;
+    let c = client(&server, SignatureVersion::V4, false);
+    let chunks: Vec<std::io::Result<Bytes>> = (0..50)
+        .map(|i| Ok(Bytes::from(vec![i as u8; 3000])))
+        .collect();
+    let put = c
+        .put_object(
+            "chunked",
+            Body::from_stream(futures::stream::iter(chunks), None),
+            PutObjectOptions::default(),
+        )
+        .await
+        .unwrap();
+    let expected: Vec<u8> = (0..50u8).flat_map(|i| vec![i; 3000]).collect();
+    assert_eq!(put.crc64, Some(jitstore_oss::crc64::checksum(&expected)));
+    let got = c
+        .get_object("chunked", GetObjectOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(got.body.bytes().await.unwrap(), expected);
+    // A stream that fails half-way aborts the upload; nothing is stored.
+    let failing = futures::stream::iter(vec![
+        Ok(Bytes::from_static(b"partial")),
+        Err(std::io::Error::other("source broke")),
+    ]);
+    let err = c
+        .put_object(
+            "broken",
+            Body::from_stream(failing, None),
+            PutObjectOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, jitstore_oss::error::OssError::Network { .. }),
+        "{err:?}"
+    );
+    let err = c
+        .head_object("broken", GetObjectOptions::default())
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    server.shutdown().await;
+}
