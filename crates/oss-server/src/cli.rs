@@ -167,3 +167,88 @@ async fn wait_for_stop() -> std::io::Result<()> {
 async fn wait_for_stop() -> std::io::Result<()> {
     tokio::signal::ctrl_c().await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    fn parse(args: &[&str]) -> ServeArgs {
+        Cli::try_parse_from(std::iter::once("serve").chain(args.iter().copied()))
+            .expect("flags parse")
+            .serve
+    }
+
+    #[test]
+    fn flags_build_a_config() {
+        let args = parse(&[
+            "--data",
+            "/tmp/x",
+            "--addr",
+            "127.0.0.1:9999",
+            "--region",
+            "cn-beijing",
+            "--bucket",
+            "a-b",
+            "--bucket",
+            "c-d",
+            "--access-key-id",
+            "ak",
+            "--access-key-secret",
+            "sk",
+            "--security-token",
+            "tok",
+            "--public-read",
+            "pub",
+        ]);
+        let config = args.to_config().unwrap();
+        assert_eq!(config.data_dir, PathBuf::from("/tmp/x"));
+        assert_eq!(config.addr.port(), 9999);
+        assert_eq!(config.region, "cn-beijing");
+        assert_eq!(config.buckets, vec!["a-b", "c-d"]);
+        assert_eq!(config.public_read, vec!["pub"]);
+        assert_eq!(
+            config.credentials,
+            vec![AccessKey::new("ak", "sk").with_security_token("tok")]
+        );
+        // The secret never shows in Debug output.
+        assert!(!format!("{config:?}").contains("sk\""));
+    }
+
+    #[test]
+    fn config_file_is_extended_by_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("server.json");
+        std::fs::write(
+            &file,
+            r#"{"data_dir": "/srv/oss", "buckets": ["from-file"],
+                "credentials": [{"access_key_id": "f", "access_key_secret": "s"}]}"#,
+        )
+        .unwrap();
+        let args = parse(&["--config", file.to_str().unwrap(), "--bucket", "from-flag"]);
+        let config = args.to_config().unwrap();
+        assert_eq!(config.data_dir, PathBuf::from("/srv/oss"));
+        assert_eq!(config.buckets, vec!["from-file", "from-flag"]);
+        assert_eq!(config.credentials.len(), 1);
+        assert_eq!(config.region, "cn-hangzhou");
+    }
+
+    #[test]
+    fn bad_config_and_missing_data_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.json");
+        std::fs::write(&file, r#"{"data_dir": "/x", "bukets": []}"#).unwrap();
+        let err = parse(&["--config", file.to_str().unwrap()])
+            .to_config()
+            .unwrap_err();
+        assert!(err.to_string().contains("bukets"), "{err}");
+        let err = parse(&[]).to_config().unwrap_err();
+        assert!(matches!(err, ServeError::NoDataDir));
+    }
+}
