@@ -128,7 +128,10 @@ impl Credentials {
     /// Whether these credentials will have expired by `now + margin`.
     pub fn expires_within(&self, now: DateTime<Utc>, margin: chrono::Duration) -> bool {
         match self.expires_at {
-            Some(at) => at <= now + margin,
+            // A margin beyond the representable range means "expires within it".
+            Some(at) => now
+                .checked_add_signed(margin)
+                .is_none_or(|limit| at <= limit),
             None => false,
         }
     }

@@ -666,7 +666,11 @@ fn verify_post_v4(
         )));
     }
     let skew = chrono::Duration::from_std(policy.max_skew).unwrap_or(chrono::Duration::minutes(15));
-    if policy.now < signed_at - skew {
+    if policy.now
+        < signed_at
+            .checked_sub_signed(skew)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC)
+    {
         return Err(PostPolicyError::Expired {
             reason: format!(
                 "x-oss-date {signed_at} is more than {} s ahead of the server time {}",
@@ -675,7 +679,11 @@ fn verify_post_v4(
             ),
         });
     }
-    if policy.now > signed_at + MAX_POST_V4_VALIDITY {
+    if policy.now
+        > signed_at
+            .checked_add_signed(MAX_POST_V4_VALIDITY)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
+    {
         return Err(PostPolicyError::Expired {
             reason: format!(
                 "the signature from {signed_at} is older than 7 days (server time {})",

@@ -410,3 +410,36 @@ fn outputs_and_errors_never_print_secrets() {
     assert_eq!(err.code(), "SignatureDoesNotMatch");
     assert!(!err.to_string().contains(TOKEN) && !format!("{err:?}").contains(TOKEN));
 }
+
+#[test]
+fn extreme_policy_values_do_not_panic() {
+    let q = v4_presigned_query(&creds(), T0, 60);
+    let h = base_headers();
+    let req = ReceivedRequest {
+        method: "PUT",
+        bucket: Some("bucket"),
+        key: Some("dir/file name.txt"),
+        raw_query: &q,
+        headers: &h,
+    };
+    let lookup = |ak: &str| (ak == "ak").then(creds);
+    for skew in [
+        std::time::Duration::ZERO,
+        // Within chrono's range but beyond any date: x-oss-date minus it underflows.
+        std::time::Duration::from_secs(1_000_000_000_000_000),
+        std::time::Duration::from_secs(u64::MAX / 4),
+    ] {
+        let mut policy = VerifyPolicy::new("cn-hangzhou", at(T0));
+        policy.max_skew = skew;
+        assert!(verify(&req, &policy, &lookup).is_ok());
+    }
+    // A hostile x-oss-date far in the future is refused, not a panic.
+    let far = q.replace(
+        &format!("x-oss-date={}", "20231216T162057Z"),
+        "x-oss-date=99991231T235959Z",
+    );
+    assert!(run(&base_headers(), &far, "cn-hangzhou", T0, &creds()).is_err());
+    assert!(creds()
+        .with_expires_at(at(T0))
+        .expires_within(at(T0 - 10), chrono::Duration::MAX));
+}

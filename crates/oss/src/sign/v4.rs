@@ -331,7 +331,9 @@ pub fn presign_v4(
         .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
         .collect();
     query.push(("x-oss-signature".to_owned(), signature));
-    let expires_at = now + chrono::Duration::seconds(expires_secs as i64);
+    let expires_at = now
+        .checked_add_signed(chrono::Duration::seconds(expires_secs as i64))
+        .ok_or(SignError::InvalidExpires { expires_secs })?;
     Ok(PresignOutput {
         query,
         canonical_request,

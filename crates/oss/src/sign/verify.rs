@@ -581,14 +581,18 @@ fn verify_v4(
                         "x-oss-expires {expires:?} must be a number of seconds from 1 to {MAX_PRESIGN_EXPIRES_SECS}"
                     ))
                 })?;
-            let valid_from = request_time - policy.max_skew();
+            let valid_from = request_time
+                .checked_sub_signed(policy.max_skew())
+                .unwrap_or(DateTime::<Utc>::MIN_UTC);
             if policy.now < valid_from {
                 return Err(VerifyError::NotYetValid {
                     valid_from,
                     now: policy.now,
                 });
             }
-            let expired_at = request_time + chrono::Duration::seconds(secs as i64);
+            let expired_at = request_time
+                .checked_add_signed(chrono::Duration::seconds(secs as i64))
+                .unwrap_or(DateTime::<Utc>::MAX_UTC);
             if policy.now > expired_at {
                 return Err(VerifyError::Expired {
                     expired_at,
