@@ -58,51 +58,106 @@ pub fn full_name_of(relative: &Path, dir: &Path) -> Result<Option<String>, Eleme
     Ok((!segments.is_empty()).then(|| segments.join(".")))
 }
 
-/// Walks `root` and returns every element folder, sorted by path.
-pub fn discover(root: &Path) -> Result<Vec<FoundElement>, ElementError> {
-    let mut found = Vec::new();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| ElementError::io(&dir, None, e))?;
-        let mut has_define = false;
-        for entry in entries {
-            let entry = entry.map_err(|e| ElementError::io(&dir, None, e))?;
-            let file_type = entry
-                .file_type()
-                .map_err(|e| ElementError::io(&entry.path(), None, e))?;
-            let name = entry.file_name();
-            if file_type.is_dir() {
-                let Some(name) = name.to_str() else {
-                    // Non-UTF-8 folders cannot hold elements reachable by fullName; an e.json
-                    // inside one is reported when found below.
-                    pending.push(entry.path());
-                    continue;
-                };
-                if name.starts_with('.') || SKIPPED.contains(&name) {
-                    continue;
-                }
-                let path = entry.path();
-                if path.join(APP_FILE).is_file() {
-                    continue; // a nested app is an app of its own
-                }
-                pending.push(path);
-            } else if name == DEFINE_FILE {
-                has_define = true;
+/// What one folder holds: its sub-folders to search and, if it is an element, the element
+/// with the text of its `e.json`.
+#[derive(Debug, Default)]
+pub struct ScannedDir {
+    /// Sub-folders to search next.
+    pub subdirs: Vec<PathBuf>,
+    /// The element this folder declares, if it holds an `e.json`, and that file's text.
+    pub element: Option<(FoundElement, String)>,
+}
+
+/// Reads a small file with as few system calls as possible (no size query).
+fn read_small(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::with_capacity(512);
+    std::fs::File::open(path)?.read_to_string(&mut text)?;
+    Ok(text)
+}
+
+/// True when `dir` certainly has no sub-folders: on Unix file systems that count links, a
+/// folder's link count is 2 plus its number of sub-folders (file systems that do not count
+/// report 1, and get a full listing).
+fn certainly_leaf(dir: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(dir).is_ok_and(|m| m.nlink() == 2)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        false
+    }
+}
+
+fn element_in(
+    dir: &Path,
+    root: &Path,
+    define_text: String,
+) -> Result<Option<(FoundElement, String)>, ElementError> {
+    let relative = dir.strip_prefix(root).unwrap_or(Path::new(""));
+    Ok(full_name_of(relative, dir)?.map(|full_name| {
+        (
+            FoundElement {
+                full_name,
+                define_file: dir.join(DEFINE_FILE),
+                dir: dir.to_path_buf(),
+            },
+            define_text,
+        )
+    }))
+}
+
+fn read_define(dir: &Path) -> Result<String, ElementError> {
+    let file = dir.join(DEFINE_FILE);
+    read_small(&file).map_err(|e| ElementError::io(&file, None, e))
+}
+
+/// Reads one folder of the app rooted at `root`. A folder other than the root that holds an
+/// `app.json` is a nested app: nothing in it is returned. Leaf folders (the usual element
+/// folder) cost a link-count query and the read of their `e.json`, not a listing.
+pub fn scan_dir(dir: &Path, root: &Path) -> Result<ScannedDir, ElementError> {
+    if dir != root && certainly_leaf(dir) {
+        let file = dir.join(DEFINE_FILE);
+        return match read_small(&file) {
+            Ok(_) if dir.join(APP_FILE).exists() => Ok(ScannedDir::default()),
+            Ok(text) => Ok(ScannedDir {
+                subdirs: Vec::new(),
+                element: element_in(dir, root, text)?,
+            }),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(ScannedDir::default()),
+            Err(error) => Err(ElementError::io(&file, None, error)),
+        };
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| ElementError::io(dir, None, e))?;
+    let mut scanned = ScannedDir::default();
+    let mut has_define = false;
+    for entry in entries {
+        let entry = entry.map_err(|e| ElementError::io(dir, None, e))?;
+        let file_type = entry
+            .file_type()
+            .map_err(|e| ElementError::io(&entry.path(), None, e))?;
+        let name = entry.file_name();
+        if file_type.is_dir() {
+            // Non-UTF-8 folders are searched: an e.json inside one is reported when found.
+            let skipped = name
+                .to_str()
+                .is_some_and(|n| n.starts_with('.') || SKIPPED.contains(&n));
+            if !skipped {
+                scanned.subdirs.push(entry.path());
             }
-        }
-        if has_define {
-            let relative = dir.strip_prefix(root).unwrap_or(Path::new(""));
-            if let Some(full_name) = full_name_of(relative, &dir)? {
-                found.push(FoundElement {
-                    full_name,
-                    define_file: dir.join(DEFINE_FILE),
-                    dir,
-                });
-            }
+        } else if name == DEFINE_FILE {
+            has_define = true;
+        } else if name == APP_FILE && dir != root {
+            return Ok(ScannedDir::default()); // a nested app is an app of its own
         }
     }
-    found.sort_by(|a, b| a.dir.cmp(&b.dir));
-    Ok(found)
+    if has_define {
+        scanned.element = element_in(dir, root, read_define(dir)?)?;
+    }
+    Ok(scanned)
 }
 
 #[cfg(test)]

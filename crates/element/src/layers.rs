@@ -3,11 +3,12 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex};
 
 use serde::de::DeserializeOwned;
 
 use crate::define::ElementDefine;
-use crate::discovery::{discover, FoundElement, APP_FILE};
+use crate::discovery::{scan_dir, FoundElement, APP_FILE};
 use crate::error::{ElementError, Location};
 use crate::json::diagnose;
 use crate::manifest::AppManifest;
@@ -131,50 +132,112 @@ pub(crate) fn app_layers(root: &Path) -> Result<Vec<AppLayer>, ElementError> {
     Ok(layers)
 }
 
-fn parse_define(found: &FoundElement) -> Result<ElementDefine, ElementError> {
-    let text = std::fs::read_to_string(&found.define_file)
-        .map_err(|e| ElementError::io(&found.define_file, Some(&found.full_name), e))?;
-    parse_json_file(&found.define_file, &text, Some(&found.full_name))
+fn parse_define(found: &FoundElement, text: &str) -> Result<ElementDefine, ElementError> {
+    parse_json_file(&found.define_file, text, Some(&found.full_name))
 }
 
-/// Parses every e.json, spreading the work over the available cores for large apps.
-fn parse_all(found: Vec<FoundElement>) -> Result<Vec<(FoundElement, ElementDefine)>, ElementError> {
-    const PER_THREAD_MIN: usize = 512;
+type Declared = (FoundElement, ElementDefine);
+
+/// Folders waiting to be scanned, shared by the walker threads.
+struct WalkQueue {
+    pending: Vec<PathBuf>,
+    busy: usize,
+    failed: Option<ElementError>,
+}
+
+/// Scans folders and parses e.json files from a shared queue until no folder is pending and
+/// no thread is busy (a busy thread may still add folders).
+fn walk_worker(root: &Path, queue: &Mutex<WalkQueue>, wake: &Condvar) -> Vec<Declared> {
+    let mut declared = Vec::new();
+    let lock = || {
+        queue
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    };
+    loop {
+        let dir = {
+            let mut state = lock();
+            loop {
+                if state.failed.is_some() {
+                    return declared;
+                }
+                if let Some(dir) = state.pending.pop() {
+                    state.busy += 1;
+                    break dir;
+                }
+                if state.busy == 0 {
+                    return declared;
+                }
+                state = wake
+                    .wait(state)
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+            }
+        };
+        let outcome = scan_dir(&dir, root).and_then(|scanned| {
+            let element = match scanned.element {
+                Some((found, text)) => Some((parse_define(&found, &text)?, found)),
+                None => None,
+            };
+            Ok((scanned.subdirs, element))
+        });
+        let mut state = lock();
+        state.busy -= 1;
+        match outcome {
+            Ok((subdirs, element)) => {
+                state.pending.extend(subdirs);
+                if let Some((define, found)) = element {
+                    declared.push((found, define));
+                }
+            }
+            Err(error) => {
+                if state.failed.is_none() {
+                    state.failed = Some(error);
+                }
+            }
+        }
+        wake.notify_all();
+    }
+}
+
+/// Finds and parses every element of the app at `root`, spreading the folder reads and JSON
+/// parsing over the available cores. The result is sorted by folder.
+fn discover_and_parse(root: &Path) -> Result<Vec<Declared>, ElementError> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
-        .min(found.len() / PER_THREAD_MIN)
-        .max(1);
-    if threads == 1 {
-        return found
-            .into_iter()
-            .map(|f| parse_define(&f).map(|d| (f, d)))
-            .collect();
-    }
-    let chunk = found.len().div_ceil(threads);
-    let results: Vec<Result<Vec<ElementDefine>, ElementError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = found
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(parse_define).collect()))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(ElementError::io(
-                        Path::new("e.json"),
-                        None,
-                        std::io::Error::other("e.json parser thread panicked"),
-                    ))
-                })
-            })
-            .collect()
+        .clamp(1, 8);
+    let queue = Mutex::new(WalkQueue {
+        pending: vec![root.to_path_buf()],
+        busy: 0,
+        failed: None,
     });
-    let mut defines = Vec::with_capacity(found.len());
-    for part in results {
-        defines.extend(part?);
+    let wake = Condvar::new();
+    let mut declared: Vec<Declared> = if threads == 1 {
+        walk_worker(root, &queue, &wake)
+    } else {
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| scope.spawn(|| walk_worker(root, &queue, &wake)))
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|worker| worker.join().unwrap_or_default())
+                .collect()
+        })
+    };
+    let state = queue.into_inner().unwrap_or_else(|p| p.into_inner());
+    if let Some(error) = state.failed {
+        return Err(error);
     }
-    Ok(found.into_iter().zip(defines).collect())
+    if state.busy != 0 || !state.pending.is_empty() {
+        return Err(ElementError::io(
+            root,
+            None,
+            std::io::Error::other("an element discovery thread stopped unexpectedly"),
+        ));
+    }
+    declared.sort_by(|a, b| a.0.dir.cmp(&b.0.dir));
+    Ok(declared)
 }
 
 /// Loads every layer's element declarations, nearest layer first.
@@ -182,8 +245,7 @@ pub(crate) fn load_layers(root: &Path) -> Result<Vec<LoadedLayer>, ElementError>
     app_layers(root)?
         .into_iter()
         .map(|layer| {
-            let found = discover(&layer.root)?;
-            let elements = parse_all(found)?;
+            let elements = discover_and_parse(&layer.root)?;
             Ok(LoadedLayer { layer, elements })
         })
         .collect()

@@ -265,3 +265,27 @@ fn kinds_are_derived_from_the_chain() {
     assert_eq!(kind("tests.CompanyEcho"), ElementKind::Type);
     assert_eq!(kind("tests.I"), ElementKind::Instance);
 }
+
+#[test]
+fn a_leaf_folder_holding_app_json_is_a_nested_app() {
+    let app = AppDir::new();
+    app.echo("tests/A", "a")
+        .echo("tests/NestedApp", "n")
+        .file("tests/NestedApp/app.json", "{}");
+    let opened = open(&app);
+    assert!(opened.element("tests.A").is_ok());
+    assert!(opened.element("tests.NestedApp").is_err());
+}
+
+#[test]
+fn elements_nested_inside_element_folders_are_found() {
+    let app = AppDir::new();
+    app.echo("tests/Outer", "outer")
+        .echo("tests/Outer/Inner", "inner");
+    let opened = open(&app);
+    let inner: Echo = opened
+        .get_element_as("tests.Outer.Inner")
+        .expect("nested element");
+    assert_eq!(inner.config.greeting, "inner");
+    assert!(opened.get_element("tests.Outer").is_ok());
+}
