@@ -362,3 +362,48 @@ fn v1_header_auth_with_changed_date_fails() {
     let err = server_verify(&case, &wire).unwrap_err();
     assert_eq!(err.code(), "SignatureDoesNotMatch");
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// Whatever arrives on the wire, verification answers with a result, never a panic.
+    #[test]
+    fn hostile_input_never_panics(
+        auth in prop::option::of(prop_oneof![
+            "OSS4-HMAC-SHA256 [ -~]{0,120}",
+            "OSS [ -~]{0,60}",
+            "[ -~]{0,80}",
+            "OSS4-HMAC-SHA256 Credential=[a-z]{1,4}/[0-9]{0,10}/[a-z-]{0,12}/[a-z]{0,4}/[a-z_]{0,20},AdditionalHeaders=[a-z;]{0,12},Signature=[0-9a-f]{0,64}",
+        ]),
+        raw_query in prop_oneof![
+            "[ -~]{0,120}",
+            "x-oss-signature-version=OSS4-HMAC-SHA256&x-oss-credential=[a-z%0-9F/]{0,60}&x-oss-date=[0-9TZ]{0,18}&x-oss-expires=[0-9-]{0,22}&x-oss-signature=[0-9a-f]{0,64}",
+            "OSSAccessKeyId=[a-z]{0,4}&Expires=[0-9-]{0,22}&Signature=[A-Za-z0-9%]{0,30}",
+        ],
+        date in prop::option::of("[ -~]{0,40}"),
+        key in prop::option::of("[^\u{0}]{0,20}"),
+    ) {
+        let mut headers = HeaderMap::new();
+        if let Some(a) = auth.as_deref().and_then(|a| HeaderValue::from_str(a).ok()) {
+            headers.insert(http::header::AUTHORIZATION, a);
+        }
+        if let Some(d) = date.as_deref().and_then(|d| HeaderValue::from_str(d).ok()) {
+            headers.insert("x-oss-date", d.clone());
+            headers.insert(http::header::DATE, d);
+        }
+        let req = ReceivedRequest {
+            method: "GET",
+            bucket: Some("bucket-1"),
+            key: key.as_deref(),
+            raw_query: &raw_query,
+            headers: &headers,
+        };
+        let creds = Credentials::new("a", "s");
+        let lookup = move |ak: &str| (ak == "a").then(|| creds.clone());
+        let result = verify(&req, &VerifyPolicy::new(REGION, at(1_700_000_000)), &lookup);
+        if let Err(e) = result {
+            prop_assert!(matches!(e.status(), 400 | 403));
+            prop_assert!(!e.code().is_empty());
+        }
+    }
+}
