@@ -492,6 +492,7 @@ async fn append_object_positions_and_crc() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some("PositionNotEqualToLength"), "{err}");
+    assert_eq!(err.service().unwrap().next_append_position, Some(11));
     let head = c
         .head_object("log+1.txt", GetObjectOptions::default())
         .await

@@ -189,6 +189,9 @@ pub struct ServiceError {
     pub ec: Option<String>,
     /// The server's `Date` header, used for clock-skew correction.
     pub server_date: Option<String>,
+    /// `x-oss-next-append-position` of a `PositionNotEqualToLength` answer: the object's
+    /// current length, where the next append must start.
+    pub next_append_position: Option<u64>,
     /// Further elements of the error body (`StringToSign`, `CanonicalRequest`, `BucketName`,
     /// `Key`, ...), with security tokens masked and signatures removed.
     pub extras: BTreeMap<String, String>,
@@ -246,6 +249,8 @@ impl ServiceError {
             host_id,
             ec,
             server_date: header("date"),
+            next_append_position: header("x-oss-next-append-position")
+                .and_then(|v| v.trim().parse().ok()),
             extras,
         }
     }
@@ -270,6 +275,7 @@ impl fmt::Debug for ServiceError {
             .field("request_id", &self.request_id)
             .field("host_id", &self.host_id)
             .field("ec", &self.ec)
+            .field("next_append_position", &self.next_append_position)
             .field("extras", &self.extras)
             .finish()
     }
@@ -487,6 +493,7 @@ mod tests {
                 host_id: None,
                 ec: None,
                 server_date: None,
+                next_append_position: None,
                 extras: BTreeMap::new(),
             })
         };
