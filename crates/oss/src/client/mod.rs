@@ -45,6 +45,8 @@ use std::time::Duration;
 pub use body::Body;
 pub use config::{RetryPolicy, Timeouts};
 pub use download::{GetObjectOutput, ObjectBody};
+pub use multipart::MAX_PART_NUMBER;
+pub use object::MAX_DELETE_KEYS;
 pub use presign::{PresignOptions, PresignedRequest};
 pub use types::{
     AppendObjectOutput, ByteRange, CompleteMultipartOptions, CompleteMultipartOutput, ContentMd5,
