@@ -1,12 +1,21 @@
 //! Command-line parsing and dispatch: one module per verb.
 
+mod anonymous;
+mod dingtalk;
 mod elements;
+mod fetch_url;
 mod get;
 mod ls;
+mod oss_common;
 mod put;
 mod quickstart;
 mod rm;
+mod serve;
+mod sign;
 mod stat;
+mod sync;
+mod upload;
+mod upload_many;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,8 +57,30 @@ enum Command {
     Rm(rm::Args),
     /// List objects under a prefix.
     Ls(ls::Args),
-    /// Run the main job on the embedded default storage in a temporary app.
+    /// Run the full tour on the embedded default: a local OSS server, DiskType and OssType.
     Quickstart(quickstart::Args),
+    /// Upload a file the Dify way: directory and filename modes, full result.
+    Upload(upload::Args),
+    /// Upload several files concurrently (Dify multi_upload_files); per-file outcomes.
+    UploadMany(upload_many::Args),
+    /// Fetch an object by any URL of the element's bucket (others refused).
+    FetchUrl(fetch_url::Args),
+    /// Upload a file or a whole directory under a prefix.
+    SyncUp(sync::UpArgs),
+    /// Download an object or a whole prefix into a directory.
+    SyncDown(sync::DownArgs),
+    /// PUT a file to a presigned/public URL without credentials (or with signed headers).
+    PutUrl(anonymous::PutArgs),
+    /// GET a presigned/public URL into a file without credentials.
+    GetUrl(anonymous::GetArgs),
+    /// Issue a header-signed upload ticket (DingTalk step 1).
+    IssueUpload(dingtalk::IssueArgs),
+    /// Commit a header-signed upload under a name (DingTalk step 3).
+    Commit(dingtalk::CommitArgs),
+    /// Print a presigned URL (first line); --at fixes the time, --explain shows the signing texts.
+    Sign(sign::Args),
+    /// Run the local OSS-compatible server.
+    Serve(jitstore_oss_server::cli::ServeArgs),
 }
 
 /// Accepts `Default` as shorthand for `storages.Default`.
@@ -75,6 +106,17 @@ async fn run(cli: Cli) -> CliResult {
         Command::Rm(args) => rm::run(&cli.app, args).await,
         Command::Ls(args) => ls::run(&cli.app, args).await,
         Command::Quickstart(args) => quickstart::run(args).await,
+        Command::Upload(args) => upload::run(&cli.app, args).await,
+        Command::UploadMany(args) => upload_many::run(&cli.app, args).await,
+        Command::FetchUrl(args) => fetch_url::run(&cli.app, args).await,
+        Command::SyncUp(args) => sync::run_up(&cli.app, args).await,
+        Command::SyncDown(args) => sync::run_down(&cli.app, args).await,
+        Command::PutUrl(args) => anonymous::run_put(args).await,
+        Command::GetUrl(args) => anonymous::run_get(args).await,
+        Command::IssueUpload(args) => dingtalk::run_issue(&cli.app, args).await,
+        Command::Commit(args) => dingtalk::run_commit(&cli.app, args).await,
+        Command::Sign(args) => sign::run(&cli.app, args).await,
+        Command::Serve(args) => serve::run(args).await,
     }
 }
 

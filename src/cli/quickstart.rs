@@ -1,127 +1,413 @@
-//! `jitstore quickstart`: the main job on the embedded default storage, in a temporary app
-//! with `storages.Default` on `storages.DiskType`, printing each step.
+//! `jitstore quickstart`: the full tour on the embedded default. It starts the local OSS server
+//! in-process on a free loopback port, writes a temporary app folder with `storages.Default`
+//! (DiskType) and `storages.MyOss` (OssType pointing at that server), and runs the main job
+//! plus the seed workflows, printing each step and its result. Any failing step ends the tour
+//! with a non-zero exit code.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
 
 use futures::TryStreamExt;
+use jitstore::storages::workflows::{
+    put_with_signed_headers, BatchStatus, ConflictStrategy, DifyFile, DifyUploadOptions,
+    DirectoryMode, FilenameMode,
+};
+use jitstore::storages::OssStorage;
+use jitstore_oss_server::{AccessKey, Server, ServerConfig};
 
 use super::CliResult;
 
 /// Arguments of `quickstart`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Keep the temporary app folder instead of deleting it at the end.
+    /// Keep the temporary app folder (and the server's data) instead of deleting them.
     #[arg(long)]
     keep: bool,
 }
 
-const STEPS: usize = 7;
+const STEPS: usize = 13;
+const BUCKET: &str = "quickstart";
+const AK: &str = "quickstart-access-key";
 const KEY: &str = "quickstart/hello.txt";
 const CONTENT: &[u8] = b"Hello from jitstore!\n";
 
-fn step(number: usize, text: impl AsRef<str>) {
-    println!("[{number}/{STEPS}] {}", text.as_ref());
+type StepResult = Result<String, Box<dyn std::error::Error + Send + Sync>>;
+
+struct Tour {
+    done: usize,
 }
 
-fn write(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+impl Tour {
+    fn report(&mut self, title: &str, outcome: StepResult) -> CliResult {
+        self.done += 1;
+        match outcome {
+            Ok(text) => {
+                // A closed stdout (`| head`) must not turn into a panic.
+                let _ = writeln!(std::io::stdout(), "[{}/{STEPS}] {title}: {text}", self.done);
+                Ok(())
+            }
+            Err(error) => {
+                let _ = writeln!(
+                    std::io::stdout(),
+                    "[{}/{STEPS}] {title}: FAILED: {error}",
+                    self.done
+                );
+                Err(format!("quickstart step {} ({title}) failed: {error}", self.done).into())
+            }
+        }
+    }
+}
+
+fn write(path: &Path, text: &str) -> std::io::Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
     std::fs::write(path, text)
 }
 
+fn check(condition: bool, what: &str) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    if condition {
+        Ok(())
+    } else {
+        Err(what.to_owned().into())
+    }
+}
+
+fn random_secret() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    format!("qs-{:016x}", h.finish())
+}
+
 pub(crate) async fn run(args: Args) -> CliResult {
     let dir = tempfile::Builder::new()
         .prefix("jitstore-quickstart-")
         .tempdir()?;
-    let root = dir.path();
-    write(
-        &root.join("app.json"),
-        r#"{"title": "jitstore quickstart", "settings": {"defaultElement": {"defaultStorage": "storages.Default"}}}"#,
+    let root = dir.path().join("app");
+    let data = dir.path().join("oss-data");
+    let mut tour = Tour { done: 0 };
+
+    // 1. The local OSS server.
+    let secret = random_secret();
+    let server = Server::start(
+        ServerConfig::new(&data)
+            .bucket(BUCKET)
+            .credential(AccessKey::new(AK, secret.clone())),
+    )
+    .await;
+    let server = match server {
+        Ok(s) => s,
+        Err(e) => {
+            tour.report("start the local OSS server", Err(e.to_string().into()))?;
+            unreachable!("report returns the error");
+        }
+    };
+    let endpoint = server.endpoint();
+    tour.report(
+        "start the local OSS server",
+        Ok(format!(
+            "{endpoint} (region {}, bucket {BUCKET})",
+            server.region()
+        )),
     )?;
-    write(
-        &root.join("storages/Default/e.json"),
-        r#"{"title": "Local files", "type": "storages.DiskType", "backendBundleEntry": "."}"#,
-    )?;
-    write(
-        &root.join("storages/Default/Default.json"),
-        r#"{"directory": "appData/storages/Default"}"#,
-    )?;
-    step(
-        1,
-        format!(
-            "created app {} with storages/Default (storages.DiskType)",
-            root.display()
-        ),
-    );
-
-    let app = jitstore::App::open(root)?;
-    let store = app.default_storage()?;
-    let chain: Vec<&str> = app
-        .registry()
-        .chain(store.element())?
-        .iter()
-        .map(|e| e.full_name())
-        .collect();
-    step(
-        2,
-        format!(
-            "opened the app; default storage {} ({}), capabilities: {}",
-            chain.join(" -> "),
-            store.type_name(),
-            store.capabilities()
-        ),
-    );
-
-    let uploaded = store
-        .upload_by_file(KEY, CONTENT.to_vec(), Some("text/plain"))
-        .await?;
-    step(
-        3,
-        format!(
-            "upload_by_file {KEY}: {} bytes, etag {}, url {}",
-            uploaded.size, uploaded.etag, uploaded.url
-        ),
-    );
-
-    let info = store.get_object(KEY).await?;
-    step(
-        4,
-        format!(
-            "get_object {KEY}: {} bytes, content type {}",
-            info.size,
-            info.content_type.as_deref().unwrap_or("-")
-        ),
-    );
-
-    let keys: Vec<String> = store
-        .list("quickstart/")
-        .map_ok(|o| o.key)
-        .try_collect()
-        .await?;
-    step(5, format!("list quickstart/: {}", keys.join(", ")));
-
-    let downloaded = store.download(KEY).await?;
-    if downloaded.as_ref() != CONTENT {
-        return Err(format!("download {KEY}: content differs from what was uploaded").into());
-    }
-    step(
-        6,
-        format!(
-            "download {KEY}: {} bytes, content verified",
-            downloaded.len()
-        ),
-    );
-
-    store.delete(KEY).await?;
-    if store.exists(KEY).await? {
-        return Err(format!("delete {KEY}: the object still exists").into());
-    }
-    step(7, format!("delete {KEY}: gone"));
-
+    let outcome = tour_steps(&mut tour, &root, &endpoint, server.region(), &secret).await;
+    server.shutdown().await;
+    outcome?;
     if args.keep {
         let kept = dir.keep();
-        println!("quickstart finished; app kept at {}", kept.display());
+        println!(
+            "quickstart finished; app and data kept at {}",
+            kept.display()
+        );
     } else {
-        println!("quickstart finished; temporary app removed");
+        println!("quickstart finished: all {STEPS} steps passed; temporary app removed");
     }
+    Ok(())
+}
+
+async fn tour_steps(
+    tour: &mut Tour,
+    root: &Path,
+    endpoint: &str,
+    region: &str,
+    secret: &str,
+) -> CliResult {
+    // 2. The app folder.
+    let written: std::io::Result<()> = (|| {
+        write(
+            &root.join("app.json"),
+            r#"{"title": "jitstore quickstart", "settings": {"defaultElement": {"defaultStorage": "storages.Default"}}}"#,
+        )?;
+        write(
+            &root.join("storages/Default/e.json"),
+            r#"{"title": "Local files", "type": "storages.DiskType", "backendBundleEntry": "."}"#,
+        )?;
+        write(
+            &root.join("storages/Default/Default.json"),
+            r#"{"directory": "appData/storages/Default"}"#,
+        )?;
+        write(
+            &root.join("storages/MyOss/e.json"),
+            r#"{"title": "OSS on the local server", "type": "storages.OssType", "backendBundleEntry": "."}"#,
+        )?;
+        let config = serde_json::json!({
+            "accessKeyId": AK,
+            "accessKeySecret": "{{QUICKSTART_OSS_SECRET}}",
+            "endPoint": endpoint,
+            "bucketName": BUCKET,
+            "region": region,
+        });
+        write(
+            &root.join("storages/MyOss/MyOss.json"),
+            &serde_json::to_string_pretty(&config).unwrap_or_default(),
+        )
+    })();
+    tour.report(
+        "write the app folder",
+        written
+            .map(|()| {
+                format!(
+                    "{} with storages.Default (storages.DiskType) and storages.MyOss (storages.OssType)",
+                    root.display()
+                )
+            })
+            .map_err(Into::into),
+    )?;
+
+    let app = jitstore::App::builder(root)
+        .env([("QUICKSTART_OSS_SECRET", secret)])
+        .open()?;
+    let disk = app.default_storage()?;
+    let oss = app.get_element("storages.MyOss")?;
+
+    // 3. The default DiskType storage.
+    let chain = |name: &str| -> Result<String, jitstore::element::ElementError> {
+        Ok(app
+            .registry()
+            .chain(name)?
+            .iter()
+            .map(|e| e.full_name())
+            .collect::<Vec<&str>>()
+            .join(" -> "))
+    };
+    let disk_chain = chain(disk.element())?;
+    let oss_chain = chain(oss.element())?;
+    let outcome: StepResult = async {
+        let up = disk.upload_by_file(KEY, CONTENT.to_vec(), Some("text/plain")).await?;
+        let back = disk.download(KEY).await?;
+        check(back.as_ref() == CONTENT, "DiskType content differs")?;
+        disk.delete(KEY).await?;
+        Ok(format!(
+            "{disk_chain}: upload_by_file, download (content verified), delete {KEY} ({} bytes, {})",
+            up.size, up.url
+        ))
+    }
+    .await;
+    tour.report("storages.Default (DiskType)", outcome)?;
+
+    // 4. upload_by_file on OSS.
+    let outcome: StepResult = async {
+        let up = oss
+            .upload_by_file(KEY, CONTENT.to_vec(), Some("text/plain"))
+            .await?;
+        Ok(format!(
+            "{} bytes, etag {}, crc64 {}, url {}",
+            up.size,
+            up.etag,
+            up.crc64
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "-".into()),
+            up.url
+        ))
+    }
+    .await;
+    tour.report(&format!("{oss_chain}: upload_by_file {KEY}"), outcome)?;
+
+    // 5. get_sign_url and a plain HTTP GET of it.
+    let outcome: StepResult = async {
+        let url = oss
+            .get_sign_url(KEY, None, Some(Duration::from_secs(300)))
+            .await?;
+        let response = reqwest::get(&url).await?;
+        let status = response.status();
+        let body = response.bytes().await?;
+        check(status.is_success(), &format!("GET answered {status}"))?;
+        check(
+            body.as_ref() == CONTENT,
+            "the presigned GET returned other content",
+        )?;
+        let shown = url.split('?').next().unwrap_or_default();
+        Ok(format!(
+            "plain GET of {shown}?<V4 signature> -> {status}, {} bytes, content verified",
+            body.len()
+        ))
+    }
+    .await;
+    tour.report("get_sign_url + plain HTTP GET", outcome)?;
+
+    // 6. get_object.
+    let outcome: StepResult = async {
+        let info = oss.get_object(KEY).await?;
+        Ok(format!(
+            "{} bytes, content type {}, etag {}",
+            info.size,
+            info.content_type.as_deref().unwrap_or("-"),
+            info.etag.as_deref().unwrap_or("-")
+        ))
+    }
+    .await;
+    tour.report("get_object", outcome)?;
+
+    // 7. download.
+    let outcome: StepResult = async {
+        let data = oss.download(KEY).await?;
+        check(data.as_ref() == CONTENT, "downloaded content differs")?;
+        Ok(format!("{} bytes, content verified", data.len()))
+    }
+    .await;
+    tour.report("download", outcome)?;
+
+    let store = OssStorage::from_handle(&oss)
+        .ok_or("storages.MyOss is not a storages.OssType")?
+        .clone();
+    let work = tempfile::tempdir()?;
+
+    // 8. A Dify-mode upload.
+    let outcome: StepResult = async {
+        let path = work.path().join("Monthly Report.PDF");
+        std::fs::write(&path, b"%PDF-1.7 monthly numbers")?;
+        let options = DifyUploadOptions::new("reports")
+            .directory_mode(DirectoryMode::YyyyMmDdHierarchy)
+            .filename_mode(FilenameMode::FilenameTimestamp);
+        let r = store.upload_file(&DifyFile::new(&path), &options).await?;
+        Ok(format!(
+            "{} ({} bytes, {}, crc64 {}) url {}",
+            r.object_key,
+            r.size,
+            r.content_type,
+            r.crc64.map(|c| c.to_string()).unwrap_or_default(),
+            r.url
+        ))
+    }
+    .await;
+    tour.report(
+        "Dify upload_file (yyyy_mm_dd_hierarchy + filename_timestamp)",
+        outcome,
+    )?;
+
+    // 9-10. A directory upload and download.
+    let tree: [(&str, &[u8]); 3] = [
+        ("notes/a.txt", b"first"),
+        ("notes/深层 目录/b.md", b"# second"),
+        ("images/logo 😀.bin", &[0, 1, 2, 3, 255]),
+    ];
+    let src = work.path().join("tree");
+    let outcome: StepResult = async {
+        for (name, content) in tree {
+            let p = src.join(name);
+            if let Some(parent) = p.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(p, content)?;
+        }
+        let up = store.agentbay().upload("backup/", &src).await?;
+        check(
+            up.status == BatchStatus::Completed,
+            &format!("{} files failed", up.error_count),
+        )?;
+        Ok(format!(
+            "{} files, {} bytes under backup/",
+            up.success_count, up.bytes
+        ))
+    }
+    .await;
+    tour.report("directory upload", outcome)?;
+    let outcome: StepResult = async {
+        let dest = work.path().join("restored");
+        let down = store.agentbay().download("backup/", &dest).await?;
+        check(
+            down.status == BatchStatus::Completed,
+            &format!("{} files failed", down.error_count),
+        )?;
+        for (name, content) in tree {
+            check(
+                std::fs::read(dest.join(name))? == content,
+                &format!("{name} differs"),
+            )?;
+        }
+        Ok(format!(
+            "{} files, {} bytes, identical to the originals",
+            down.success_count, down.bytes
+        ))
+    }
+    .await;
+    tour.report("directory download", outcome)?;
+
+    // 11-12. DingTalk's three steps.
+    let issued: Result<(String, String), Box<dyn std::error::Error + Send + Sync>> = async {
+        let path = work.path().join("TestFile.xlsx");
+        std::fs::write(&path, vec![7u8; 512])?;
+        let ticket = store
+            .issue_upload("kb", 512, Duration::from_secs(900))
+            .await?;
+        let header_names: Vec<&str> = ticket.headers.keys().map(String::as_str).collect();
+        let put =
+            put_with_signed_headers(&ticket.resource_urls[0], &ticket.headers, &path, None).await?;
+        let text = format!(
+            "PUT {} with headers [{}] and no Content-Type -> {} bytes staged (ticket valid {} s)",
+            ticket.resource_urls[0],
+            header_names.join(", "),
+            put.size,
+            ticket.expiration_seconds
+        );
+        Ok((text, ticket.upload_key))
+    }
+    .await;
+    let (outcome, upload_key): (StepResult, Option<String>) = match issued {
+        Ok((text, key)) => (Ok(text), Some(key)),
+        Err(e) => (Err(e), None),
+    };
+    tour.report("DingTalk issue_upload + header-signed PUT", outcome)?;
+    let outcome: StepResult = async {
+        let key = upload_key.ok_or("no upload key")?;
+        let done = store
+            .commit(
+                &key,
+                "TestFile.xlsx",
+                Some(512),
+                ConflictStrategy::AutoRename,
+            )
+            .await?;
+        Ok(format!(
+            "{} ({} bytes, {})",
+            done.key, done.size, done.content_type
+        ))
+    }
+    .await;
+    tour.report("DingTalk commit (AUTO_RENAME)", outcome)?;
+
+    // 13. delete.
+    let outcome: StepResult = async {
+        let keys: Vec<String> = oss.list("").map_ok(|o| o.key).try_collect().await?;
+        oss.delete(KEY).await?;
+        check(!oss.exists(KEY).await?, "the object still exists")?;
+        let rest: Vec<String> = keys.into_iter().filter(|k| k != KEY).collect();
+        oss.delete_many(&rest).await?;
+        let left: Vec<String> = oss.list("").map_ok(|o| o.key).try_collect().await?;
+        check(left.is_empty(), &format!("left behind: {left:?}"))?;
+        Ok(format!(
+            "{KEY} and {} other objects deleted; bucket empty",
+            rest.len()
+        ))
+    }
+    .await;
+    tour.report("delete", outcome)?;
     Ok(())
 }

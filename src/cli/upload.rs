@@ -1,0 +1,114 @@
+//! `jitstore upload ELEMENT FILE --directory DIR [...]`: the Dify plugin's upload_file, with
+//! its directory and filename modes, an explicit time zone and the full result.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use jitstore::storages::workflows::{
+    parse_time_zone, DifyFile, DifyUploadOptions, DirectoryMode, FilenameMode, UrlChoice,
+};
+
+use super::oss_common::{oss_storage, print_json, progress_bar};
+use super::CliResult;
+
+/// Options shared by `upload` and `upload-many`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ModeArgs {
+    /// Directory under the bucket (required; multi-level like `a/b` allowed).
+    #[arg(long)]
+    pub directory: String,
+    /// no_subdirectory | yyyy_mm_dd_hierarchy | yyyy_mm_dd_combined
+    #[arg(long, default_value = "no_subdirectory")]
+    pub directory_mode: String,
+    /// filename | filename_timestamp (`name_YYYYMMDDHHMMSSmmm.ext`)
+    #[arg(long, default_value = "filename")]
+    pub filename_mode: String,
+    /// Time zone of the date parts: UTC (default) or an offset such as +08:00.
+    #[arg(long, default_value = "UTC")]
+    pub time_zone: String,
+    /// Use this instant (RFC 3339) instead of the clock, for reproducible keys.
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<String>,
+    /// Return a presigned URL valid this many seconds instead of the element's URL mode.
+    #[arg(long, value_name = "SECONDS")]
+    pub signed: Option<u64>,
+    /// Return the plain public URL whatever the element's URL mode.
+    #[arg(long, conflicts_with = "signed")]
+    pub public: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl ModeArgs {
+    pub(crate) fn options(
+        &self,
+    ) -> Result<DifyUploadOptions, Box<dyn std::error::Error + Send + Sync>> {
+        let mut options = DifyUploadOptions::new(self.directory.clone())
+            .directory_mode(self.directory_mode.parse::<DirectoryMode>()?)
+            .filename_mode(self.filename_mode.parse::<FilenameMode>()?)
+            .time_zone(parse_time_zone(&self.time_zone)?);
+        if let Some(at) = &self.at {
+            let at: DateTime<Utc> = DateTime::parse_from_rfc3339(at)
+                .map_err(|e| format!("--at {at:?}: {e}"))?
+                .with_timezone(&Utc);
+            options = options.fixed_clock(at);
+        }
+        options.url = match (self.signed, self.public) {
+            (Some(s), _) => UrlChoice::Signed(Duration::from_secs(s)),
+            (None, true) => UrlChoice::Public,
+            (None, false) => UrlChoice::Element,
+        };
+        Ok(options)
+    }
+}
+
+/// Arguments of `upload`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The OssType element.
+    element: String,
+    /// The local file.
+    file: PathBuf,
+    /// Store under this name instead of the file's own.
+    #[arg(long)]
+    filename: Option<String>,
+    /// The original file name (default: FILE's name).
+    #[arg(long)]
+    source_name: Option<String>,
+    /// Content type (default: from the extension).
+    #[arg(long)]
+    content_type: Option<String>,
+    #[command(flatten)]
+    modes: ModeArgs,
+}
+
+pub(crate) async fn run(app: &Path, args: Args) -> CliResult {
+    let oss = oss_storage(app, &args.element)?;
+    let mut options = args.modes.options()?;
+    options.filename = args.filename.clone();
+    let (bar, progress) = progress_bar("upload");
+    options.progress = Some(progress);
+    let mut file = DifyFile::new(&args.file);
+    file.name = args.source_name.clone();
+    file.content_type = args.content_type.clone();
+    let result = oss.upload_file(&file, &options).await;
+    bar.finish_and_clear();
+    let result = result?;
+    if args.modes.json {
+        return print_json(&result);
+    }
+    println!("uploaded {} ({} bytes)", result.object_key, result.size);
+    println!(
+        "source:       {}",
+        result.source_filename.as_deref().unwrap_or("-")
+    );
+    println!("content type: {}", result.content_type);
+    println!("etag:         {}", result.etag);
+    if let Some(crc) = result.crc64 {
+        println!("crc64:        {crc}");
+    }
+    println!("url:          {}", result.url);
+    Ok(())
+}

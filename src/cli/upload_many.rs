@@ -1,0 +1,67 @@
+//! `jitstore upload-many ELEMENT FILE... --directory DIR [...]`: the Dify plugin's
+//! multi_upload_files, concurrent, one outcome per file; exits non-zero when any file failed.
+
+use std::path::{Path, PathBuf};
+
+use jitstore::storages::workflows::{BatchStatus, DifyFile};
+
+use super::oss_common::{oss_storage, print_json, progress_bar};
+use super::upload::ModeArgs;
+use super::CliResult;
+
+/// Arguments of `upload-many`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The OssType element.
+    element: String,
+    /// The local files.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    modes: ModeArgs,
+}
+
+pub(crate) async fn run(app: &Path, args: Args) -> CliResult {
+    let oss = oss_storage(app, &args.element)?;
+    let mut options = args.modes.options()?;
+    let (bar, _) = progress_bar("upload-many");
+    bar.set_length(args.files.len() as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} files")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    options.progress = None;
+    let files: Vec<DifyFile> = args.files.iter().map(DifyFile::new).collect();
+    let report = oss.multi_upload_files(&files, &options).await;
+    bar.finish_and_clear();
+    if args.modes.json {
+        print_json(&report)?;
+    } else {
+        for f in &report.files {
+            match (&f.result, &f.error) {
+                (Some(r), _) => println!(
+                    "ok    {} -> {} ({} bytes) {}",
+                    f.path.display(),
+                    r.object_key,
+                    r.size,
+                    r.url
+                ),
+                (None, Some(e)) => println!("error {}: {e}", f.path.display()),
+                (None, None) => {}
+            }
+        }
+        println!(
+            "status: {:?}, {} uploaded, {} failed",
+            report.status, report.success_count, report.error_count
+        );
+    }
+    if report.status != BatchStatus::Completed {
+        return Err(format!(
+            "{} of {} files failed",
+            report.error_count,
+            report.files.len()
+        )
+        .into());
+    }
+    Ok(())
+}
