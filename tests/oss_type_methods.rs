@@ -498,3 +498,30 @@ async fn post_policy_lets_a_browser_form_upload() {
     assert!(too_big.status().is_client_error());
     assert!(!oss.exists("user-uploads/big.txt").await.unwrap());
 }
+
+#[tokio::test]
+async fn presign_endpoint_and_addressing_settings_are_honoured() {
+    let peer = start().await;
+    let port = peer.server.addr().port();
+    let oss = peer.handle(
+        "Presign",
+        peer.config(json!({"presignEndpoint": format!("http://localhost:{port}")})),
+    );
+    oss.upload_by_file("p/x.txt", b"via localhost".to_vec(), None)
+        .await
+        .unwrap();
+    let url = oss.get_sign_url("p/x.txt", None, None).await.unwrap();
+    assert!(
+        url.starts_with(&format!("http://localhost:{port}/{BUCKET}/p/x.txt?")),
+        "{url}"
+    );
+    let got = reqwest::get(&url).await.unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(&got.bytes().await.unwrap()[..], b"via localhost");
+
+    // A scheme in endPoint that contradicts `scheme` is a config error naming the field.
+    peer.write_element("Clash", &peer.config(json!({"scheme": "https"})));
+    let app = jitstore_element::App::open(peer.app.path()).unwrap();
+    let err = app.get_element("storages.Clash").unwrap_err().to_string();
+    assert!(err.contains("scheme"), "{err}");
+}

@@ -12,6 +12,9 @@ use crate::client::{ByteRange, Client, GetObjectOptions};
 use crate::crc64::Crc64;
 use crate::error::OssError;
 
+/// Bytes collected before each write to the temporary file.
+const WRITE_BUFFER: usize = 1024 * 1024;
+
 /// What a download produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -32,7 +35,8 @@ pub struct DownloadOutput {
 /// one ranged GET, larger ones in `part_size` ranges with `concurrency` in flight, each range
 /// resumed from where it broke on a retryable failure. The bytes go to a temporary file in the
 /// target's directory, are checked against the object's CRC-64 (when
-/// `options.verify_crc` and the server reports one), synced, and only then renamed onto
+/// `options.verify_crc` and the server reports one), synced when `options.sync_downloads`, and
+/// only then renamed onto
 /// `path`. On any failure the temporary file is removed and `path` is untouched.
 pub async fn download_file(
     client: &Client,
@@ -144,12 +148,14 @@ async fn fetch_into(
         }
     }
     drop(ranges);
-    let file = tokio::fs::OpenOptions::new()
-        .write(true)
-        .open(temp.as_path())
-        .await
-        .map_err(io)?;
-    file.sync_all().await.map_err(io)?;
+    if options.sync_downloads {
+        let file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .open(temp.as_path())
+            .await
+            .map_err(io)?;
+        file.sync_all().await.map_err(io)?;
+    }
     Ok((
         crate::crc64::combine_all(crcs),
         u32::try_from(count).unwrap_or(u32::MAX),
@@ -179,6 +185,7 @@ async fn fetch_range(
     file.seek(std::io::SeekFrom::Start(offset))
         .await
         .map_err(io)?;
+    let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
     let policy = client.retry_policy();
     let mark = PartMark::default();
     let mut crc = Crc64::new();

@@ -35,6 +35,11 @@ pub struct TransferOptions {
     pub checkpoint_dir: Option<PathBuf>,
     /// Check downloads against the object's CRC-64 (uploads follow the client's CRC setting).
     pub verify_crc: bool,
+    /// fsync a download's temporary file before renaming it into place (durable against power
+    /// loss; costs about 0.6 s per GiB on the development machine). Off by default, like the
+    /// official SDKs' downloaders: without it a crash of the OS (not of the process) may leave a
+    /// renamed file whose data never reached the disk.
+    pub sync_downloads: bool,
     /// Called with `(bytes done, total)` as data moves (total is `None` for a stream of
     /// unknown length).
     pub progress: Option<ProgressFn>,
@@ -48,6 +53,7 @@ impl Default for TransferOptions {
             multipart_threshold: DEFAULT_MULTIPART_THRESHOLD,
             checkpoint_dir: None,
             verify_crc: true,
+            sync_downloads: false,
             progress: None,
         }
     }
@@ -61,6 +67,7 @@ impl fmt::Debug for TransferOptions {
             .field("multipart_threshold", &self.multipart_threshold)
             .field("checkpoint_dir", &self.checkpoint_dir)
             .field("verify_crc", &self.verify_crc)
+            .field("sync_downloads", &self.sync_downloads)
             .field("progress", &self.progress.is_some())
             .finish()
     }

@@ -119,6 +119,9 @@ pub struct OssConfig {
     /// CRC-64 checks of uploads and downloads (default true).
     #[serde(default)]
     pub crc64_check: Option<bool>,
+    /// fsync downloaded files before renaming them into place (default false).
+    #[serde(default)]
+    pub sync_downloads: Option<bool>,
     /// Upload checkpoints folder, relative to the app folder (default
     /// `appData/checkpoints/<Name>`); `""` disables resume.
     #[serde(default)]
