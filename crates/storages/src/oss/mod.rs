@@ -37,6 +37,7 @@ pub use self::config::{
     AddressingStyleConfig, OssConfig, SchemeConfig, SignatureVersionConfig, UrlMode,
 };
 use self::errors::map;
+pub(crate) use self::errors::map as map_error;
 pub use self::post::{PostForm, PostPolicyRequest};
 use crate::error::StorageError;
 use crate::handle::{into_element_object, StorageHandle};
@@ -313,6 +314,26 @@ impl OssStorage {
     /// The per-call client (for OSS APIs this interface does not cover).
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// The credentials provider (for workflows that sign requests themselves).
+    pub(crate) fn credentials_provider(&self) -> &Arc<dyn CredentialsProvider> {
+        &self.credentials
+    }
+
+    /// The client whose endpoint presigned URLs use.
+    pub(crate) fn presigner(&self) -> &Client {
+        &self.presigner
+    }
+
+    /// The endpoint of returned public URLs (the custom domain when configured).
+    pub(crate) fn public_base(&self) -> &Endpoint {
+        &self.public_base
+    }
+
+    /// Whether returned URLs are public or presigned, and the presigned validity.
+    pub(crate) fn url_settings(&self) -> (UrlMode, Duration) {
+        (self.url_mode, self.signed_url_expires)
     }
 
     /// The default transfer options (part size, concurrency, threshold, checkpoints).
