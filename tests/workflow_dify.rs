@@ -267,3 +267,36 @@ async fn multi_upload_reports_each_file_and_is_not_completed_when_one_fails() {
     let fine = oss.multi_upload_files(&files[..1], &options).await;
     assert_eq!(fine.status, BatchStatus::Completed);
 }
+
+#[tokio::test]
+async fn batch_progress_is_one_running_total_over_all_files() {
+    let peer = start().await;
+    let oss = peer.storage();
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<DifyFile> = (0..5)
+        .map(|i| {
+            DifyFile::new(file(
+                dir.path(),
+                &format!("f{i}.bin"),
+                &vec![i as u8; 10_000 + i],
+            ))
+        })
+        .collect();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let mut options = DifyUploadOptions::new("p").fixed_clock(fixed());
+    options.progress = Some(std::sync::Arc::new(move |done, total| {
+        log.lock().unwrap().push((done, total))
+    }));
+    let report = oss.multi_upload_files(&files, &options).await;
+    assert_eq!(report.status, BatchStatus::Completed);
+    let seen = seen.lock().unwrap();
+    let total = 5 * 10_000 + 10;
+    let mut last = 0;
+    for (done, t) in seen.iter() {
+        assert_eq!(*t, Some(total));
+        assert!(*done >= last && *done <= total, "{seen:?}");
+        last = *done;
+    }
+    assert_eq!(last, total);
+}

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use jitstore::storages::workflows::UrlPolicy;
 
-use super::oss_common::{oss_storage, print_json};
+use super::oss_common::{oss_storage, print_json, progress_bar};
 use super::CliResult;
 
 /// Arguments of `fetch-url`.
@@ -35,7 +35,12 @@ pub(crate) async fn run(app: &Path, args: Args) -> CliResult {
         custom_domains: args.custom_domains,
         allowed_hosts: args.allowed_hosts,
     };
-    let fetched = oss.get_file_by_url(&args.url, &policy, &args.dest).await?;
+    let (bar, progress) = progress_bar("fetch-url");
+    let fetched = oss
+        .get_file_by_url_with_progress(&args.url, &policy, &args.dest, Some(progress))
+        .await;
+    bar.finish_and_clear();
+    let fetched = fetched?;
     if args.json {
         return print_json(&fetched);
     }

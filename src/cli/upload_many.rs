@@ -24,13 +24,8 @@ pub(crate) struct Args {
 pub(crate) async fn run(app: &Path, args: Args) -> CliResult {
     let oss = oss_storage(app, &args.element)?;
     let mut options = args.modes.options()?;
-    let (bar, _) = progress_bar("upload-many");
-    bar.set_length(args.files.len() as u64);
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} files")
-    {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    options.progress = None;
+    let (bar, progress) = progress_bar("upload-many");
+    options.progress = Some(progress);
     let files: Vec<DifyFile> = args.files.iter().map(DifyFile::new).collect();
     let report = oss.multi_upload_files(&files, &options).await;
     bar.finish_and_clear();

@@ -155,14 +155,14 @@ impl TransferReport {
 
 /// Adds each file's progress into one running total for the whole transfer.
 #[derive(Clone)]
-struct Aggregate {
+pub(crate) struct Aggregate {
     done: Arc<AtomicU64>,
     total: Option<u64>,
     sink: Option<ProgressFn>,
 }
 
 impl Aggregate {
-    fn new(total: Option<u64>, sink: Option<ProgressFn>) -> Aggregate {
+    pub(crate) fn new(total: Option<u64>, sink: Option<ProgressFn>) -> Aggregate {
         Aggregate {
             done: Arc::new(AtomicU64::new(0)),
             total,
@@ -171,7 +171,7 @@ impl Aggregate {
     }
 
     /// A per-file callback feeding the total (per-file reports never go backwards).
-    fn per_file(&self) -> Option<ProgressFn> {
+    pub(crate) fn per_file(&self) -> Option<ProgressFn> {
         let sink = self.sink.clone()?;
         let done = self.done.clone();
         let total = self.total;

@@ -136,7 +136,8 @@ pub struct DifyUploadOptions {
     pub url: UrlChoice,
     /// Files uploaded at once by `multi_upload_files` (default 4).
     pub concurrency: usize,
-    /// Progress of each file's bytes `(done, total)`.
+    /// Progress `(bytes done, total)`: of the file for `upload_file`, of all files together
+    /// for `multi_upload_files`.
     pub progress: Option<ProgressFn>,
 }
 
@@ -564,11 +565,23 @@ impl OssStorage {
         let mut options = options.clone();
         options.filename = None;
         let numbered = files.len() > 1;
+        // One running total over all files (per-file reports would interleave).
+        let mut total = 0u64;
+        for f in files {
+            total += tokio::fs::metadata(&f.path)
+                .await
+                .map(|m| m.len())
+                .unwrap_or(0);
+        }
+        let aggregate = super::agentbay::Aggregate::new(Some(total), options.progress.take());
         let options = &options;
+        let aggregate = &aggregate;
         let mut outcomes: Vec<FileUploadOutcome> = stream::iter(files.iter().enumerate())
             .map(|(index, file)| async move {
+                let mut per_file = options.clone();
+                per_file.progress = aggregate.per_file();
                 let result = self
-                    .dify_upload(file, options, numbered.then_some(index))
+                    .dify_upload(file, &per_file, numbered.then_some(index))
                     .await;
                 let (result, error) = match result {
                     Ok(r) => (Some(r), None),

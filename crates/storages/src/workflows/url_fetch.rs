@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use jitstore_oss::encoding;
 use jitstore_oss::endpoint::{AddressingStyle, Endpoint, Scheme};
+use jitstore_oss::transfer::ProgressFn;
 use serde::Serialize;
 use url::Url;
 
@@ -238,6 +239,18 @@ impl OssStorage {
         policy: &UrlPolicy,
         dest: &Path,
     ) -> Result<FetchedFile, WorkflowError> {
+        self.get_file_by_url_with_progress(url, policy, dest, None)
+            .await
+    }
+
+    /// [`get_file_by_url`](Self::get_file_by_url) reporting `(bytes done, total)`.
+    pub async fn get_file_by_url_with_progress(
+        &self,
+        url: &str,
+        policy: &UrlPolicy,
+        dest: &Path,
+        progress: Option<ProgressFn>,
+    ) -> Result<FetchedFile, WorkflowError> {
         let resolved = self.resolve_url(url, policy)?;
         let filename = match &resolved.key {
             Some(key) => key.rsplit('/').next().unwrap_or(key).to_owned(),
@@ -265,29 +278,25 @@ impl OssStorage {
         };
         match &resolved.key {
             Some(key) => {
-                let got = self
-                    .client()
-                    .get_object(key, Default::default())
-                    .await
-                    .map_err(crate::oss::map_error)?;
-                let content_type = got.meta.content_type.clone();
-                let crc64 = got.meta.crc64;
-                let size = got
-                    .body
-                    .save_to_file(&path)
-                    .await
-                    .map_err(crate::oss::map_error)?;
+                // Metadata first (content type, CRC), then the parallel, CRC-checked download
+                // into a temporary file renamed into place.
+                let info = crate::storage::Storage::get_object(self, key).await?;
+                let mut transfer = self.transfer_options().clone();
+                if progress.is_some() {
+                    transfer.progress = progress.clone();
+                }
+                let size = self.download_to_with(key, &path, &transfer).await?;
                 Ok(FetchedFile {
                     resolved,
                     path,
                     filename,
                     size,
-                    content_type,
-                    crc64,
+                    content_type: info.content_type,
+                    crc64: info.crc64,
                 })
             }
             None => {
-                let got = plain_http::get_to_file(url.trim(), &path, None).await?;
+                let got = plain_http::get_to_file(url.trim(), &path, progress.as_ref()).await?;
                 Ok(FetchedFile {
                     resolved,
                     path,

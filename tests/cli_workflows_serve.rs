@@ -1,0 +1,67 @@
+//! `jitstore serve --data DIR --addr 127.0.0.1:0 --bucket NAME ...` prints the address it
+//! listens on and serves OSS requests there.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+#[test]
+fn serve_prints_its_address_and_answers_signed_requests() {
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jitstore"))
+        .args(["serve", "--data"])
+        .arg(data.path())
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--bucket",
+            "served",
+            "--public-read",
+            "open",
+            "--access-key-id",
+            "serve-ak",
+            "--access-key-secret",
+            "serve-sk",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut first = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut first)
+        .expect("a line");
+    let endpoint = first
+        .trim()
+        .strip_prefix("jitstore OSS server listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_owned();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let outcome = runtime.block_on(async {
+        use jitstore_oss::client::{Body, Client, GetObjectOptions, PutObjectOptions};
+        let client = Client::builder()
+            .endpoint(endpoint.clone())
+            .bucket("served")
+            .region("cn-hangzhou")
+            .credentials(jitstore_oss::credentials::StaticProvider::from_keys(
+                "serve-ak", "serve-sk",
+            ))
+            .build()?;
+        client
+            .put_object("k.txt", Body::from("served!"), PutObjectOptions::default())
+            .await?;
+        let got = client
+            .get_object("k.txt", GetObjectOptions::default())
+            .await?;
+        let bytes = got.body.bytes().await?;
+        let anonymous = reqwest::get(format!("{endpoint}/served/k.txt"))
+            .await
+            .map(|r| r.status());
+        Ok::<_, jitstore_oss::error::OssError>((bytes, anonymous))
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    let (bytes, anonymous) = outcome.expect("requests succeed");
+    assert_eq!(&bytes[..], b"served!");
+    assert_eq!(anonymous.expect("answered").as_u16(), 403);
+}
