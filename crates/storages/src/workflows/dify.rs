@@ -657,7 +657,7 @@ impl OssStorage {
         })
     }
 
-    async fn url_by_choice(
+    pub(crate) async fn url_by_choice(
         &self,
         key: &str,
         choice: UrlChoice,

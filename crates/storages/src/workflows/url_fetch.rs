@@ -309,3 +309,96 @@ impl OssStorage {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oss::OssConfig;
+
+    fn official(public_domain: Option<&str>) -> OssStorage {
+        let config = OssConfig {
+            access_key_id: Some("ak".into()),
+            access_key_secret: Some("sk".into()),
+            end_point: "oss-cn-hangzhou.aliyuncs.com".into(),
+            bucket_name: "my-bucket".into(),
+            public_domain: public_domain.map(str::to_owned),
+            checkpoint_dir: Some(String::new()),
+            ..OssConfig::default()
+        };
+        OssStorage::from_config(&config, |_| None, None).unwrap()
+    }
+
+    #[test]
+    fn official_endpoint_urls_resolve_and_others_are_refused() {
+        let oss = official(Some("cdn.example.com"));
+        let policy = UrlPolicy::default();
+        let r = oss
+            .resolve_url(
+                "https://my-bucket.oss-cn-hangzhou.aliyuncs.com/a/b%20c%2Bd.txt",
+                &policy,
+            )
+            .unwrap();
+        assert_eq!(
+            (r.key.as_deref(), r.form),
+            (Some("a/b c+d.txt"), UrlForm::VirtualHosted)
+        );
+        // The plugin's http:// form of the same URL.
+        let r = oss
+            .resolve_url("http://my-bucket.oss-cn-hangzhou.aliyuncs.com/x", &policy)
+            .unwrap();
+        assert_eq!(r.key.as_deref(), Some("x"));
+        let r = oss
+            .resolve_url(
+                "https://my-bucket.oss-cn-hangzhou.aliyuncs.com/x?x-oss-signature-version=OSS4-HMAC-SHA256&x-oss-signature=abc",
+                &policy,
+            )
+            .unwrap();
+        assert!(r.presigned);
+        let r = oss
+            .resolve_url("https://cdn.example.com/img/1.png", &policy)
+            .unwrap();
+        assert_eq!(
+            (r.key.as_deref(), r.form),
+            (Some("img/1.png"), UrlForm::CustomDomain)
+        );
+        for bad in [
+            "https://other.oss-cn-hangzhou.aliyuncs.com/x",
+            "https://my-bucket.oss-cn-beijing.aliyuncs.com/x",
+            "https://evil.example.com/my-bucket/x",
+            "https://my-bucket.oss-cn-hangzhou.aliyuncs.com.evil.com/x",
+            "https://cdn.example.com:8443/x",
+            "https://my-bucket.oss-cn-hangzhou.aliyuncs.com/",
+        ] {
+            let err = oss.resolve_url(bad, &policy).unwrap_err();
+            assert!(
+                matches!(err, WorkflowError::RefusedUrl { .. }),
+                "{bad}: {err}"
+            );
+        }
+        // The refusal never echoes a presigned query.
+        let err = oss
+            .resolve_url("https://evil.example.com/x?Signature=secret", &policy)
+            .unwrap_err();
+        assert!(!err.to_string().contains("secret"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn public_urls_are_https_and_encoded_on_the_custom_domain() {
+        let plain = official(None);
+        let (url, signed) = plain
+            .url_by_choice("dir/a b#?.txt", crate::workflows::UrlChoice::Public, "")
+            .await
+            .unwrap();
+        assert!(!signed);
+        assert_eq!(
+            url,
+            "https://my-bucket.oss-cn-hangzhou.aliyuncs.com/dir/a%20b%23%3F.txt"
+        );
+        let cdn = official(Some("cdn.example.com"));
+        let (url, _) = cdn
+            .url_by_choice("报告.pdf", crate::workflows::UrlChoice::Public, "")
+            .await
+            .unwrap();
+        assert_eq!(url, "https://cdn.example.com/%E6%8A%A5%E5%91%8A.pdf");
+    }
+}
