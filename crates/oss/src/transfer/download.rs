@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use futures::stream::StreamExt;
-use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
 use super::options::{part_size_for, TransferOptions};
 use super::progress::{PartMark, Tracker};
@@ -177,15 +176,14 @@ async fn fetch_range(
         path: temp.to_owned(),
         source,
     };
-    let mut file = tokio::fs::OpenOptions::new()
+    let file = tokio::fs::OpenOptions::new()
         .write(true)
         .open(temp)
         .await
-        .map_err(io)?;
-    file.seek(std::io::SeekFrom::Start(offset))
-        .await
-        .map_err(io)?;
-    let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
+        .map_err(io)?
+        .into_std()
+        .await;
+    let mut file = RangeWriter::new(file, temp, offset);
     let policy = client.retry_policy();
     let mark = PartMark::default();
     let mut crc = Crc64::new();
@@ -221,9 +219,9 @@ async fn fetch_range(
                         "the server sent more bytes than the range holds",
                     ));
                 }
-                file.write_all(&chunk).await.map_err(io)?;
                 crc.update(&chunk);
                 written += chunk.len() as u64;
+                file.push(chunk).await?;
                 mark.reached(written, &tracker);
             }
             if written < len {
@@ -245,8 +243,101 @@ async fn fetch_range(
             Err(e) => return Err(e),
         }
     }
-    file.flush().await.map_err(io)?;
+    file.finish().await?;
     Ok(crc.finish())
+}
+
+/// Writes one range of the temporary file: received chunks are batched up to
+/// [`WRITE_BUFFER`] and written at their offset by a blocking task (no copy of the bytes),
+/// overlapping with the next batch's network reads; at most one write is in flight.
+struct RangeWriter {
+    file: Arc<std::fs::File>,
+    path: PathBuf,
+    /// File offset of the first pending byte.
+    position: u64,
+    pending: Vec<bytes::Bytes>,
+    pending_len: usize,
+    in_flight: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl RangeWriter {
+    fn new(file: std::fs::File, path: &Path, position: u64) -> RangeWriter {
+        RangeWriter {
+            file: Arc::new(file),
+            path: path.to_owned(),
+            position,
+            pending: Vec::new(),
+            pending_len: 0,
+            in_flight: None,
+        }
+    }
+
+    async fn push(&mut self, chunk: bytes::Bytes) -> Result<(), OssError> {
+        self.pending_len += chunk.len();
+        self.pending.push(chunk);
+        if self.pending_len >= WRITE_BUFFER {
+            self.start_write().await?;
+        }
+        Ok(())
+    }
+
+    async fn start_write(&mut self) -> Result<(), OssError> {
+        self.wait().await?;
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let chunks = std::mem::take(&mut self.pending);
+        let position = self.position;
+        self.position += self.pending_len as u64;
+        self.pending_len = 0;
+        let file = self.file.clone();
+        self.in_flight = Some(tokio::task::spawn_blocking(move || {
+            let mut at = position;
+            for chunk in chunks {
+                write_all_at(&file, &chunk, at)?;
+                at += chunk.len() as u64;
+            }
+            Ok(())
+        }));
+        Ok(())
+    }
+
+    async fn wait(&mut self) -> Result<(), OssError> {
+        if let Some(handle) = self.in_flight.take() {
+            let result = handle
+                .await
+                .map_err(|e| std::io::Error::other(e.to_string()))
+                .and_then(|r| r);
+            result.map_err(|source| OssError::Io {
+                path: self.path.clone(),
+                source,
+            })?;
+        }
+        Ok(())
+    }
+
+    async fn finish(&mut self) -> Result<(), OssError> {
+        self.start_write().await?;
+        self.wait().await
+    }
+}
+
+#[cfg(unix)]
+fn write_all_at(file: &std::fs::File, buf: &[u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn write_all_at(file: &std::fs::File, mut buf: &[u8], mut offset: u64) -> std::io::Result<()> {
+    while !buf.is_empty() {
+        let n = std::os::windows::fs::FileExt::seek_write(file, buf, offset)?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        buf = &buf[n..];
+        offset += n as u64;
+    }
+    Ok(())
 }
 
 /// Downloads the whole object `key` into memory (for objects known to be small), resuming
