@@ -71,15 +71,8 @@ fn build_audited(ctx: &BuildContext<'_>) -> Result<ElementObject, BoxError> {
         .downcast_ref::<Arc<dyn Storage>>()
         .cloned()
         .ok_or_else(|| format!("the parent Type {parent} did not build a storage"))?;
-    let storage: Arc<dyn Storage> = Arc::new(AuditedStorage {
-        inner,
-        prefix,
-        log: AuditLog {
-            element: ctx.full_name().to_owned(),
-            path: audit_log,
-            lock: Mutex::new(()),
-        },
-    });
+    let log = AuditLog::new(ctx.full_name(), audit_log);
+    let storage: Arc<dyn Storage> = Arc::new(AuditedStorage::new(inner, prefix, log));
     Ok(into_element_object(storage))
 }
 
@@ -94,6 +87,14 @@ struct AuditLog {
 }
 
 impl AuditLog {
+    fn new(element: &str, path: PathBuf) -> AuditLog {
+        AuditLog {
+            element: element.to_owned(),
+            path,
+            lock: Mutex::new(()),
+        }
+    }
+
     fn record(&self, operation: &str, key: &str) -> Result<(), StorageError> {
         let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(parent) = self.path.parent() {
@@ -117,6 +118,10 @@ struct AuditedStorage {
 }
 
 impl AuditedStorage {
+    fn new(inner: Arc<dyn Storage>, prefix: String, log: AuditLog) -> AuditedStorage {
+        AuditedStorage { inner, prefix, log }
+    }
+
     fn key(&self, name: &str) -> String {
         format!("{}{name}", self.prefix)
     }
