@@ -490,3 +490,53 @@ async fn issue_upload_put_with_ticket_and_commit() {
         out(&refused)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_at_reproduces_the_official_v4_presign_vector() {
+    // oss-protocol.md §3.4 P4-doc: the documented V4 presigned GET with AdditionalHeaders=host.
+    let app = tempfile::tempdir().unwrap();
+    let dir = app.path().join("storages/DocOss");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("e.json"),
+        r#"{"title": "Doc example", "type": "storages.OssType", "backendBundleEntry": "."}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("DocOss.json"),
+        r#"{"accessKeyId": "testid", "accessKeySecret": "yourAccessKeySecret", "endPoint": "oss-cn-hangzhou.aliyuncs.com", "bucketName": "examplebucket", "checkpointDir": ""}"#,
+    )
+    .unwrap();
+    let output = jitstore(
+        app.path(),
+        &[
+            "sign",
+            "DocOss",
+            "exampleobject",
+            "--expires",
+            "86400",
+            "--at",
+            "2024-12-03T03:23:07Z",
+            "--header",
+            "host:examplebucket.oss-cn-hangzhou.aliyuncs.com",
+            "--explain",
+        ],
+    )
+    .await;
+    let text = out(&output);
+    assert!(output.status.success(), "{text}");
+    let url = text.lines().next().unwrap();
+    assert!(
+        url.starts_with("https://examplebucket.oss-cn-hangzhou.aliyuncs.com/exampleobject?"),
+        "{url}"
+    );
+    assert!(
+        url.ends_with(
+            "x-oss-signature=a9ad2ce702a93c7c36ace35dd4e1b80cb76a999c890d7dfe78ff342a23dac8e0"
+        ),
+        "{url}"
+    );
+    assert!(text.contains(
+        "--- canonical request ---\nGET\n/examplebucket/exampleobject\nx-oss-additional-headers=host&x-oss-credential=testid%2F20241203%2Fcn-hangzhou%2Foss%2Faliyun_v4_request&x-oss-date=20241203T032307Z&x-oss-expires=86400&x-oss-signature-version=OSS4-HMAC-SHA256\nhost:examplebucket.oss-cn-hangzhou.aliyuncs.com\n\nhost\nUNSIGNED-PAYLOAD\n"
+    ), "{text}");
+}
