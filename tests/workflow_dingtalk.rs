@@ -289,3 +289,44 @@ async fn size_mismatch_expired_and_forged_keys_fail_and_leave_nothing() {
     let all: Vec<String> = oss.list("").map_ok(|o| o.key).try_collect().await.unwrap();
     assert_eq!(all, vec!["in/a.bin".to_owned()], "{all:?}");
 }
+
+#[tokio::test]
+async fn header_signed_upload_with_sts_credentials_and_with_v1() {
+    let peer = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let src = file(dir.path(), "r.csv", b"a,b\n");
+    let mut sts = peer.config(BUCKET);
+    sts.access_key_id = Some(STS_AK.into());
+    sts.access_key_secret = Some(STS_SK.into());
+    sts.security_token = Some(STS_TOKEN.into());
+    let mut v1 = peer.config(BUCKET);
+    v1.signature_version = jitstore_storages::SignatureVersionConfig::V1;
+    for (label, config, auth_prefix) in [("sts", sts, "OSS4-HMAC-SHA256 "), ("v1", v1, "OSS ")] {
+        let oss = peer.storage_from(&config);
+        let t = oss
+            .issue_upload(label, 4, Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert!(
+            t.headers["Authorization"].starts_with(auth_prefix),
+            "{label}"
+        );
+        if label == "sts" {
+            assert_eq!(t.headers["x-oss-security-token"], STS_TOKEN);
+        }
+        put_with_signed_headers(&t.resource_urls[0], &t.headers, &src, None)
+            .await
+            .unwrap_or_else(|e| panic!("{label}: {e}"));
+        let done = oss
+            .commit(
+                &t.upload_key,
+                "r.csv",
+                Some(4),
+                ConflictStrategy::FailIfExists,
+            )
+            .await
+            .unwrap();
+        assert_eq!(done.key, format!("{label}/r.csv"));
+        assert_eq!(done.content_type, "text/csv");
+    }
+}
