@@ -239,3 +239,35 @@ async fn anonymous_transfers_through_presigned_urls() {
         .unwrap();
     assert!(denied.files[0].error.as_ref().unwrap().contains("403"));
 }
+
+#[tokio::test]
+async fn anonymous_directory_upload_to_an_open_server_maps_relative_paths_to_keys() {
+    // A server with no credentials accepts unsigned requests (like a public-read-write bucket).
+    let data = tempfile::tempdir().unwrap();
+    let server = jitstore_oss_server::Server::start(
+        jitstore_oss_server::ServerConfig::new(data.path()).bucket("open"),
+    )
+    .await
+    .unwrap();
+    let src = tempfile::tempdir().unwrap();
+    file(src.path(), "a.txt", b"a");
+    file(src.path(), "sub dir/数据 #1.txt", b"deep");
+    let base = format!("{}/open/drop", server.endpoint());
+    let up = upload_anonymous(&base, src.path(), None).await.unwrap();
+    assert_eq!(up.status, BatchStatus::Completed, "{up:?}");
+    assert_eq!(up.success_count, 2);
+    let got = reqwest::get(format!(
+        "{}/open/drop/sub%20dir/%E6%95%B0%E6%8D%AE%20%231.txt",
+        server.endpoint()
+    ))
+    .await
+    .unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.text().await.unwrap(), "deep");
+    // A presigned (query-carrying) URL cannot take a directory.
+    let err = upload_anonymous(&format!("{base}?Signature=x"), src.path(), None)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("directory"), "{err}");
+    server.shutdown().await;
+}
