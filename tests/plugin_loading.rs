@@ -511,3 +511,41 @@ async fn a_panic_inside_a_plugin_call_is_an_error_not_a_crash() {
     // The instance and the host carry on.
     assert_eq!(scratch.get_object("k").await.expect("stat").size, 1);
 }
+
+#[test]
+fn concurrent_first_use_loads_and_builds_once() {
+    let app_dir = PluginApp::with_variant(Variant::Good);
+    let app = app_dir.open();
+    let built: Vec<Arc<jitstore_element::LoadedElement>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| scope.spawn(|| app.get_element("storages.Scratch").expect("builds")))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("no panic"))
+            .collect()
+    });
+    assert!(built.iter().all(|b| Arc::ptr_eq(b, &built[0])));
+    // Each instance of the Type gets its own object from the one library.
+    let scratch = built[0]
+        .downcast_ref::<Arc<dyn jitstore_storages::Storage>>()
+        .expect("a storage")
+        .clone();
+    let notes = StorageHandle::from_loaded(&app.get_element("storages.Notes").expect("builds"))
+        .expect("a storage");
+    assert!(!Arc::ptr_eq(&scratch, notes.storage()));
+    let plugin_of = |storage: &Arc<dyn jitstore_storages::Storage>| {
+        storage
+            .as_any()
+            .and_then(|any| any.downcast_ref::<jitstore_storages_plugin::PluginStorageAdapter>())
+            .expect("the plugin adapter")
+            .object()
+            .clone()
+    };
+    let (a, b) = (plugin_of(&scratch), plugin_of(notes.storage()));
+    assert_eq!(a.element(), "storages.Scratch");
+    assert_eq!(b.element(), "storages.Notes");
+    assert_eq!(a.library_path(), app_dir.library_path());
+    assert_eq!(a.library_path(), b.library_path());
+    assert_eq!(a.interface(), jitstore_storages_plugin::STORAGE_INTERFACE);
+}

@@ -129,6 +129,10 @@ impl Storage for PluginStorageAdapter {
         self.capabilities
     }
 
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
     async fn upload_by_file(
         &self,
         name: &str,
