@@ -549,24 +549,54 @@ pub fn is_library_entry(entry: &str) -> bool {
 
 /// The library file for `entry` relative to `element_dir`: the path as written when that file
 /// exists; otherwise with the platform's extension (`lib/libx` and `lib/libx.so` both become
-/// `lib/libx.dylib` on macOS).
+/// `lib/libx.dylib` on macOS). On platforms whose libraries carry no `lib` prefix (Windows),
+/// `lib/libx` also finds `lib/x.dll`, the name cargo gives a `cdylib` there.
 pub fn resolve_library_path(element_dir: &Path, entry: &str) -> PathBuf {
+    let candidates = library_candidates(
+        element_dir,
+        entry,
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_EXTENSION,
+    );
+    candidates
+        .iter()
+        .find(|candidate| candidate.is_file())
+        .or(candidates.get(1))
+        .cloned()
+        .unwrap_or_else(|| element_dir.join(entry.trim()))
+}
+
+/// The files `entry` may name, in order: as written, with the platform's extension, and (when
+/// the platform's prefix is empty) with the extension and without a leading `lib`.
+fn library_candidates(
+    element_dir: &Path,
+    entry: &str,
+    platform_prefix: &str,
+    platform_extension: &str,
+) -> Vec<PathBuf> {
     let given = element_dir.join(entry.trim());
-    if given.is_file() {
-        return given;
-    }
     let is_library_extension = given
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| matches!(e, "so" | "dylib" | "dll"));
-    if is_library_extension {
-        given.with_extension(std::env::consts::DLL_EXTENSION)
+    let with_extension = if is_library_extension {
+        given.with_extension(platform_extension)
     } else {
         let mut file: OsString = given.clone().into_os_string();
         file.push(".");
-        file.push(std::env::consts::DLL_EXTENSION);
+        file.push(platform_extension);
         PathBuf::from(file)
+    };
+    let mut candidates = vec![given, with_extension.clone()];
+    let unprefixed = with_extension
+        .file_name()
+        .and_then(|name| name.to_str())
+        .and_then(|name| name.strip_prefix("lib"))
+        .filter(|rest| !rest.is_empty());
+    if let (true, Some(rest)) = (platform_prefix.is_empty(), unprefixed) {
+        candidates.push(with_extension.with_file_name(rest));
     }
+    candidates
 }
 
 /// The [`ImplementationSource`] that loads plugin libraries named by Type elements. Installed
@@ -700,6 +730,26 @@ mod tests {
         assert_eq!(
             resolve_library_path(dir, "lib/libmy.type"),
             dir.join(format!("lib/libmy.type.{ext}"))
+        );
+    }
+
+    #[test]
+    fn windows_names_drop_the_lib_prefix() {
+        let dir = Path::new("/app/storages/MemoryType");
+        assert_eq!(
+            library_candidates(dir, "lib/libmy_type", "", "dll"),
+            [
+                dir.join("lib/libmy_type"),
+                dir.join("lib/libmy_type.dll"),
+                dir.join("lib/my_type.dll"),
+            ]
+        );
+        assert_eq!(
+            library_candidates(dir, "lib/libmy_type.so", "lib", "dylib"),
+            [
+                dir.join("lib/libmy_type.so"),
+                dir.join("lib/libmy_type.dylib")
+            ]
         );
     }
 
