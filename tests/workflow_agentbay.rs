@@ -130,6 +130,18 @@ async fn directory_round_trip_with_nested_folders_and_unicode_names() {
         Some(dest2.path().join("a.txt").as_path())
     );
     assert_eq!(got.bytes, 3);
+    // A path ending in a separator names a folder, created if missing.
+    let folder = format!("{}/new/", dest2.path().display());
+    let got = oss
+        .agentbay()
+        .download("single/a.txt", folder.as_ref())
+        .await
+        .unwrap();
+    assert_eq!(got.status, BatchStatus::Completed, "{got:?}");
+    assert_eq!(
+        std::fs::read(dest2.path().join("new/a.txt")).unwrap(),
+        b"top"
+    );
 }
 
 #[tokio::test]

@@ -200,6 +200,8 @@ async fn signed_urls_work_over_plain_http_and_public_urls_are_encoded() {
         .unwrap();
     assert_eq!(r.object_key, "exports/数据 #1+2.csv");
     assert!(r.url_signed);
+    let shown = format!("{r:?}");
+    assert!(!shown.contains("x-oss-signature"), "{shown}");
     let body = reqwest::get(&r.url).await.unwrap();
     assert_eq!(body.status(), 200);
     assert_eq!(&body.bytes().await.unwrap()[..], b"a,b\n1,2\n");

@@ -429,7 +429,12 @@ impl OssStorage {
         if !key_or_prefix.is_empty() && !key_or_prefix.ends_with('/') {
             match Storage::get_object(self, key_or_prefix).await {
                 Ok(info) => {
-                    let target = if local_path.is_dir() {
+                    let names_a_folder = local_path.is_dir()
+                        || local_path
+                            .as_os_str()
+                            .to_string_lossy()
+                            .ends_with(['/', '\\']);
+                    let target = if names_a_folder {
                         let name = key_or_prefix.rsplit('/').next().unwrap_or(key_or_prefix);
                         if let Some(problem) = segment_problem(name).or_else(|| {
                             (name.contains('\\') || name.contains('\0'))
@@ -442,6 +447,9 @@ impl OssStorage {
                                 problem,
                             )]));
                         }
+                        tokio::fs::create_dir_all(local_path)
+                            .await
+                            .map_err(|e| WorkflowError::io(local_path, e))?;
                         local_path.join(name)
                     } else {
                         local_path.to_path_buf()

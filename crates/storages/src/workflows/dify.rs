@@ -469,8 +469,8 @@ impl DifyFile {
     }
 }
 
-/// What `upload_file` returns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// What `upload_file` returns. `Debug` hides the query of a presigned URL.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct DifyUploadResult {
     /// The object key.
     pub object_key: String,
@@ -488,6 +488,29 @@ pub struct DifyUploadResult {
     pub url: String,
     /// Whether `url` is presigned.
     pub url_signed: bool,
+}
+
+impl fmt::Debug for DifyUploadResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let url = if self.url_signed {
+            format!(
+                "{}?<signed>",
+                self.url.split('?').next().unwrap_or_default()
+            )
+        } else {
+            self.url.clone()
+        };
+        f.debug_struct("DifyUploadResult")
+            .field("object_key", &self.object_key)
+            .field("source_filename", &self.source_filename)
+            .field("size", &self.size)
+            .field("content_type", &self.content_type)
+            .field("etag", &self.etag)
+            .field("crc64", &self.crc64)
+            .field("url", &url)
+            .field("url_signed", &self.url_signed)
+            .finish()
+    }
 }
 
 /// How a batch went.
