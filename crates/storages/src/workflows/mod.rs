@@ -11,7 +11,7 @@
 //! * [`agentbay`]: `env_init` from STS credentials, file *or directory* `upload`/`download`
 //!   with defined key mapping, and credential-less `upload_anonymous`/`download_anonymous`.
 //! * [`dingtalk`]: the header-signed upload — `issue_upload` hands out a plain URL plus the
-//!   exact signed headers, the client PUTs with [`put_with_signed_headers`](dingtalk::put_with_signed_headers),
+//!   exact signed headers, the client PUTs with [`put_with_signed_headers`],
 //!   and `commit` moves the staged object into place under a conflict strategy.
 //! * [`explain`]: presigned URLs at a fixed signing time, with the canonical request and the
 //!   string-to-sign, for debugging signature mismatches.
