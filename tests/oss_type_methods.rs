@@ -525,3 +525,63 @@ async fn presign_endpoint_and_addressing_settings_are_honoured() {
     let err = app.get_element("storages.Clash").unwrap_err().to_string();
     assert!(err.contains("scheme"), "{err}");
 }
+
+#[tokio::test]
+async fn read_timeout_and_retries_come_from_the_config() {
+    let peer = start().await;
+    let oss = peer.handle(
+        "Slow",
+        peer.config(json!({"readTimeout": 0.3, "retries": 0})),
+    );
+    oss.upload_by_file("slow.txt", b"zzz".to_vec(), None)
+        .await
+        .unwrap();
+    peer.server.set_faults(jitstore_oss_server::FaultPlan {
+        methods: vec!["HEAD".into()],
+        every: true,
+        delay_ms: 1500,
+        ..jitstore_oss_server::FaultPlan::default()
+    });
+    let started = std::time::Instant::now();
+    let err = oss.get_object("slow.txt").await.unwrap_err();
+    peer.server.faults().clear();
+    assert!(err.to_string().contains("timeout"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_millis(1400),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn list_follows_continuation_tokens_past_one_page() {
+    use futures::StreamExt;
+    let peer = start().await;
+    let oss = peer.handle("Many", peer.config(json!({})));
+    let uploads = futures::stream::iter(0..1003)
+        .map(|i| {
+            let oss = oss.clone();
+            async move {
+                oss.upload_by_file(&format!("many/{i:05}"), vec![b'a'], None)
+                    .await
+                    .map(|_| ())
+            }
+        })
+        .buffer_unordered(16)
+        .collect::<Vec<_>>()
+        .await;
+    assert!(uploads.iter().all(Result::is_ok));
+    let keys: Vec<String> = oss
+        .list("many/")
+        .map_ok(|o| o.key)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(keys.len(), 1003);
+    assert_eq!(keys.first().map(String::as_str), Some("many/00000"));
+    assert_eq!(keys.last().map(String::as_str), Some("many/01002"));
+    assert!(
+        keys.windows(2).all(|w| w[0] < w[1]),
+        "in key order, no duplicates"
+    );
+}
