@@ -168,11 +168,12 @@ async fn resume_in_process_and_restart_when_the_source_changed() {
     let data = content(12 * PART as usize + 5, 4);
     std::fs::write(&src, &data).unwrap();
 
-    // First run dies for good at the 6th PUT; the checkpoint keeps the upload.
+    // First run: the 6th part meets 503s until the retries (4 attempts) are spent; the failure
+    // is transient, so the checkpoint keeps the upload.
     peer.server.set_faults(FaultPlan {
         methods: vec!["PUT".into()],
-        nth: vec![6],
-        status: Some(403),
+        nth: vec![6, 7, 8, 9],
+        status: Some(503),
         ..FaultPlan::default()
     });
     let opts = TransferOptions {
@@ -188,7 +189,7 @@ async fn resume_in_process_and_restart_when_the_source_changed() {
     )
     .await
     .unwrap_err();
-    assert_eq!(err.status(), Some(403));
+    assert_eq!(err.status(), Some(503));
     peer.server.faults().clear();
     let cp_path = Checkpoint::path_for(
         &cps,
@@ -212,11 +213,43 @@ async fn resume_in_process_and_restart_when_the_source_changed() {
     assert_eq!(up.upload_id.as_deref(), Some(cp.upload_id.as_str()));
     assert_eq!(up.crc64, Some(jitstore_oss::crc64::checksum(&data)));
 
-    // Interrupt again, then change the source: the next run starts over and aborts the old upload.
+    // A permanent failure (403) aborts the upload and drops the checkpoint: nothing is left.
     peer.server.set_faults(FaultPlan {
         methods: vec!["PUT".into()],
-        nth: vec![4],
+        nth: vec![3],
         status: Some(403),
+        ..FaultPlan::default()
+    });
+    let err = transfer::upload_file(
+        &client,
+        "resume/doc.bin",
+        &src,
+        WriteOptions::default(),
+        &opts,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.status(), Some(403));
+    peer.server.faults().clear();
+    assert!(
+        Checkpoint::load(&cp_path).is_none(),
+        "checkpoint kept after a permanent failure"
+    );
+    let open = client
+        .list_multipart_uploads(ListMultipartUploadsOptions::default())
+        .await
+        .unwrap();
+    assert!(
+        open.uploads.is_empty(),
+        "upload kept after a permanent failure: {open:?}"
+    );
+
+    // Interrupt again (transient), then change the source: the next run starts over and aborts
+    // the old upload.
+    peer.server.set_faults(FaultPlan {
+        methods: vec!["PUT".into()],
+        nth: vec![4, 5, 6, 7],
+        status: Some(503),
         ..FaultPlan::default()
     });
     transfer::upload_file(

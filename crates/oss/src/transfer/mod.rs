@@ -4,7 +4,8 @@
 //! * [`upload_file`] streams a local file: one PutObject below the multipart threshold, above it
 //!   a multipart upload with `concurrency` parts in flight (each part read from the file as it
 //!   is sent, so memory stays at a few chunks per part whatever the size), the part size grown
-//!   so no upload needs more than 10,000 parts, the upload aborted on failure, and the CRC-64
+//!   so no upload needs more than 10,000 parts, the upload aborted on failure (kept for resume
+//!   only when a checkpoint is on and the failure was transient), and the CRC-64
 //!   of the whole object (combined from the part CRCs) checked against the server's. With a
 //!   [checkpoint directory](TransferOptions::checkpoint_dir) an interrupted upload resumes: the
 //!   checkpoint names the upload id, the part size and the parts done; they are confirmed with

@@ -30,8 +30,9 @@ pub struct TransferOptions {
     pub concurrency: usize,
     /// Size from which uploads use multipart and downloads use parallel ranges.
     pub multipart_threshold: u64,
-    /// Where upload checkpoints live; `None` disables resume (and a failed multipart upload is
-    /// aborted instead of kept for later).
+    /// Where upload checkpoints live; `None` disables resume. With checkpoints, a multipart
+    /// upload that fails transiently (network, 5xx, timeouts, after the retries) is kept for a
+    /// later run; any other failure aborts it and removes its checkpoint.
     pub checkpoint_dir: Option<PathBuf>,
     /// Check downloads against the object's CRC-64 (uploads follow the client's CRC setting).
     pub verify_crc: bool,

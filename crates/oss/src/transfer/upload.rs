@@ -517,8 +517,14 @@ impl MultipartFile<'_> {
         }
         .await;
         if let Err(e) = result {
-            if checkpoint.is_none() {
+            // A transient failure (network, 5xx, timeout) keeps the upload and its checkpoint
+            // for a later resume; anything else will not heal by itself, so nothing is left.
+            let resumable = checkpoint.is_some() && e.is_retryable();
+            if !resumable {
                 abort_quietly(client, self.key, &upload_id).await;
+                if let Some((path, _)) = &checkpoint {
+                    let _ = std::fs::remove_file(path);
+                }
             }
             return Err(e);
         }
