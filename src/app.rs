@@ -85,6 +85,9 @@ impl App {
 
     /// Options for opening `dir`.
     pub fn builder(dir: impl AsRef<Path>) -> AppBuilder {
+        // Links the plugin adapter so `inventory` sees it: plugin storage Types then come back
+        // from `get_element` as storages like any other.
+        let _ = jitstore_storages_plugin::adapter_installed();
         AppBuilder {
             inner: jitstore_element::App::builder(dir),
         }
