@@ -715,8 +715,24 @@ impl Storage for OssStorage {
             content_type: Some(DEFAULT_CONTENT_TYPE.to_owned()),
             ..WriteOptions::default()
         };
+        // With CRC checks on, learn the CRC-64 of what is there so the server's CRC of the
+        // whole object after the append can be verified (one HEAD per append).
+        let previous = if position > 0 && self.transfer.verify_crc {
+            match self
+                .client
+                .head_object(name, GetObjectOptions::default())
+                .await
+            {
+                Ok(meta) if meta.content_length == Some(position) => meta.crc64,
+                Ok(_) => None,
+                Err(e) if e.is_not_found() => None,
+                Err(e) => return Err(map(e)),
+            }
+        } else {
+            None
+        };
         self.client
-            .append_object(name, position, Body::from_bytes(data), write, None)
+            .append_object(name, position, Body::from_bytes(data), write, previous)
             .await
             .map(|out| out.next_position)
             .map_err(map)
