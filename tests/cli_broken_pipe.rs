@@ -33,5 +33,9 @@ fn closed_stdout_does_not_panic() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("panicked"), "the CLI panicked: {stderr}");
     assert_ne!(output.status.code(), Some(101), "exit code of a panic");
-    assert_eq!(output.status.signal(), Some(libc::SIGPIPE), "ended by SIGPIPE like other tools");
+    assert_eq!(
+        output.status.signal(),
+        Some(libc::SIGPIPE),
+        "ended by SIGPIPE like other tools"
+    );
 }
