@@ -5,6 +5,8 @@
 //! request description; the async [`client`] sends one request per OSS API call on top of them,
 //! with retries, timeouts and CRC64 integrity checks.
 
+#![warn(missing_docs)]
+
 pub mod credentials;
 pub mod encoding;
 pub mod post_policy;

@@ -20,6 +20,8 @@
 //! store as an implementation of `storages.OssType`, for an app whose `storages/OssType`
 //! element names the library (an app-level override of the official Type).
 
+#![warn(missing_docs)]
+
 mod store;
 
 pub use store::{MemoryConfig, MemoryStore};

@@ -13,6 +13,8 @@
 //! Every call crosses a C ABI with bytes only ([`protocol`]): no Rust type, allocation or panic
 //! crosses the library boundary, so the plugin need not be built by the host's compiler.
 
+#![warn(missing_docs)]
+
 mod export;
 pub mod protocol;
 
