@@ -358,11 +358,14 @@ async fn tour_steps(
             .issue_upload("kb", 512, Duration::from_secs(900))
             .await?;
         let header_names: Vec<&str> = ticket.headers.keys().map(String::as_str).collect();
-        let put =
-            put_with_signed_headers(&ticket.resource_urls[0], &ticket.headers, &path, None).await?;
+        let url = ticket
+            .resource_urls
+            .first()
+            .ok_or("the upload ticket names no URL to PUT to")?;
+        let put = put_with_signed_headers(url, &ticket.headers, &path, None).await?;
         let text = format!(
             "PUT {} with headers [{}] and no Content-Type -> {} bytes staged (ticket valid {} s)",
-            ticket.resource_urls[0],
+            url,
             header_names.join(", "),
             put.size,
             ticket.expiration_seconds
