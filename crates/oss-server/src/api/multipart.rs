@@ -9,8 +9,8 @@ use serde::Deserialize;
 use super::bucket::bucket_of;
 use super::error::ApiError;
 use super::object::{
-    check_content_md5, check_copy_conditions, content_headers_from, copy_range, evaluate_range,
-    parse_copy_source, seal_and_commit, RangeOutcome,
+    check_content_md5, content_headers_from, copy_range, evaluate_range, open_copy_source,
+    seal_and_commit, RangeOutcome,
 };
 use super::request::{read_small, stream_into, BodyStream, RequestCtx};
 use super::xml::{iso8601, XmlWriter};
@@ -98,15 +98,7 @@ pub async fn upload_part(
     let mut staging = bucket.stage().await?;
     let copy_source = ctx.header("x-oss-copy-source").map(str::to_string);
     if let Some(source) = &copy_source {
-        let (src_bucket, src_key) = parse_copy_source(source)?;
-        let src_bucket = state
-            .store
-            .bucket(&src_bucket)
-            .ok_or_else(|| ApiError::no_such_bucket(&src_bucket))?;
-        let Some(mut src) = src_bucket.open(&src_key).await? else {
-            return Err(ApiError::no_such_key(&src_key));
-        };
-        check_copy_conditions(ctx, &src.meta)?;
+        let mut src = open_copy_source(state, ctx, source).await?;
         let (start, len) =
             match evaluate_range(ctx.header("x-oss-copy-source-range"), src.meta.size, true) {
                 RangeOutcome::Whole => (0, src.meta.size),

@@ -15,7 +15,7 @@ use super::request::{stream_into, BodyStream, RequestCtx};
 use super::xml::{http_date, iso8601, XmlWriter};
 use super::AppState;
 use crate::storage::{
-    now_ms, Bucket, ContentHeaders, ObjectMeta, ObjectType, StagingFile, StoreError,
+    now_ms, Bucket, ContentHeaders, ObjectMeta, ObjectType, OpenObject, StagingFile, StoreError,
 };
 
 /// Largest single PUT/POST/Append object: 5 GiB.
@@ -176,16 +176,7 @@ pub async fn put_object(
     }
     let digest = staging.digest();
     check_content_md5(ctx, &digest.md5)?;
-    let meta = ObjectMeta {
-        key,
-        size: digest.size,
-        etag: digest.md5_hex(),
-        crc64: digest.crc64,
-        content_md5: Some(digest.md5_base64()),
-        last_modified_ms: now_ms(),
-        object_type: ObjectType::Normal,
-        headers: content_headers_from(ctx),
-    };
+    let meta = ObjectMeta::normal(key, &digest, content_headers_from(ctx));
     let meta = seal_and_commit(&bucket, &mut staging, meta, forbid, |_| Ok(())).await?;
     Ok(Response::builder()
         .status(StatusCode::OK)
@@ -447,8 +438,27 @@ pub async fn delete_object(state: &AppState, ctx: &RequestCtx) -> Result<Respons
         .unwrap_or_default())
 }
 
+/// Opens the object an `x-oss-copy-source` header value names (CopyObject, UploadPartCopy) and
+/// checks the request's `x-oss-copy-source-if-*` conditions against it.
+pub(crate) async fn open_copy_source(
+    state: &AppState,
+    ctx: &RequestCtx,
+    source: &str,
+) -> Result<OpenObject, ApiError> {
+    let (src_bucket_name, src_key) = parse_copy_source(source)?;
+    let src_bucket = state
+        .store
+        .bucket(&src_bucket_name)
+        .ok_or_else(|| ApiError::no_such_bucket(&src_bucket_name))?;
+    let Some(src) = src_bucket.open(&src_key).await? else {
+        return Err(ApiError::no_such_key(&src_key));
+    };
+    check_copy_conditions(ctx, &src.meta)?;
+    Ok(src)
+}
+
 /// Parses `x-oss-copy-source: /bucket/encoded-key[?versionId=..]`.
-pub(crate) fn parse_copy_source(value: &str) -> Result<(String, String), ApiError> {
+fn parse_copy_source(value: &str) -> Result<(String, String), ApiError> {
     let value = value.split('?').next().unwrap_or(value);
     let decoded = jitstore_oss::encoding::decode(value)
         .map_err(|e| ApiError::invalid_argument(format!("Invalid x-oss-copy-source: {e}")))?;
@@ -462,7 +472,7 @@ pub(crate) fn parse_copy_source(value: &str) -> Result<(String, String), ApiErro
 }
 
 /// Checks the `x-oss-copy-source-if-*` headers against the source.
-pub(crate) fn check_copy_conditions(ctx: &RequestCtx, meta: &ObjectMeta) -> Result<(), ApiError> {
+fn check_copy_conditions(ctx: &RequestCtx, meta: &ObjectMeta) -> Result<(), ApiError> {
     let matches = |v: &str| {
         v.split(',')
             .any(|t| t.trim().trim_matches('"').eq_ignore_ascii_case(&meta.etag))
@@ -509,15 +519,7 @@ pub async fn copy_object(
 ) -> Result<Response, ApiError> {
     let bucket = bucket_of(state, ctx)?;
     let key = ctx.key_name()?.to_string();
-    let (src_bucket_name, src_key) = parse_copy_source(source)?;
-    let src_bucket = state
-        .store
-        .bucket(&src_bucket_name)
-        .ok_or_else(|| ApiError::no_such_bucket(&src_bucket_name))?;
-    let Some(mut src) = src_bucket.open(&src_key).await? else {
-        return Err(ApiError::no_such_key(&src_key));
-    };
-    check_copy_conditions(ctx, &src.meta)?;
+    let mut src = open_copy_source(state, ctx, source).await?;
     let forbid = ctx.forbid_overwrite();
     if forbid && bucket.lookup(&key).is_some() {
         return Err(StoreError::FileAlreadyExists(key).into());
@@ -544,16 +546,7 @@ pub async fn copy_object(
             headers.storage_class = Some(class.to_string());
         }
     }
-    let meta = ObjectMeta {
-        key,
-        size: digest.size,
-        etag: digest.md5_hex(),
-        crc64: digest.crc64,
-        content_md5: Some(digest.md5_base64()),
-        last_modified_ms: now_ms(),
-        object_type: ObjectType::Normal,
-        headers,
-    };
+    let meta = ObjectMeta::normal(key, &digest, headers);
     let meta = seal_and_commit(&bucket, &mut staging, meta, forbid, |_| Ok(())).await?;
     let mut w = XmlWriter::new();
     w.open("CopyObjectResult");

@@ -20,7 +20,7 @@ use super::object::{seal_and_commit, MAX_OBJECT_SIZE};
 use super::request::{BodyStream, RequestCtx};
 use super::xml::XmlWriter;
 use super::AppState;
-use crate::storage::{now_ms, ContentHeaders, ObjectMeta, ObjectType, StagingFile, StoreError};
+use crate::storage::{ContentHeaders, ObjectMeta, StagingFile, StoreError};
 
 /// Largest part header block.
 const MAX_PART_HEADERS: usize = 16 * 1024;
@@ -359,16 +359,7 @@ pub async fn post_object(
     if forbid && bucket.lookup(&key).is_some() {
         return Err(StoreError::FileAlreadyExists(key).into());
     }
-    let meta = ObjectMeta {
-        key: key.clone(),
-        size: digest.size,
-        etag: digest.md5_hex(),
-        crc64: digest.crc64,
-        content_md5: Some(digest.md5_base64()),
-        last_modified_ms: now_ms(),
-        object_type: ObjectType::Normal,
-        headers,
-    };
+    let meta = ObjectMeta::normal(key.clone(), &digest, headers);
     let meta = seal_and_commit(&bucket, &mut staging, meta, forbid, |_| Ok(())).await?;
     let location = format!(
         "http://{}/{}/{}",

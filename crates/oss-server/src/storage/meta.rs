@@ -9,6 +9,9 @@ use std::io::SeekFrom;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
+use super::now_ms;
+use super::writer::DataDigest;
+
 /// Marks the end of a complete object file.
 pub const MAGIC: &[u8; 8] = b"JSOSS001";
 /// Bytes after the metadata JSON: its length (u64 LE) and [`MAGIC`].
@@ -83,6 +86,21 @@ pub struct ObjectMeta {
 }
 
 impl ObjectMeta {
+    /// The metadata of a simple (non-multipart, non-appendable) object whose data has the
+    /// hashes `digest`: MD5 ETag and `Content-MD5`, modified now.
+    pub fn normal(key: String, digest: &DataDigest, headers: ContentHeaders) -> ObjectMeta {
+        ObjectMeta {
+            key,
+            size: digest.size,
+            etag: digest.md5_hex(),
+            crc64: digest.crc64,
+            content_md5: Some(digest.md5_base64()),
+            last_modified_ms: now_ms(),
+            object_type: ObjectType::Normal,
+            headers,
+        }
+    }
+
     /// The ETag as sent on the wire: quoted.
     pub fn quoted_etag(&self) -> String {
         format!("\"{}\"", self.etag)
@@ -116,24 +134,100 @@ pub async fn read_trailer<T: for<'de> Deserialize<'de>>(
     file.seek(SeekFrom::Start(total - TRAILER_LEN)).await?;
     let mut tail = [0u8; TRAILER_LEN as usize];
     file.read_exact(&mut tail).await?;
-    if &tail[8..] != MAGIC {
+    let (data_len, mut json) = locate_meta(&tail, total)?;
+    file.seek(SeekFrom::Start(data_len)).await?;
+    file.read_exact(&mut json).await?;
+    Ok((parse_meta(&json)?, data_len))
+}
+
+/// Checks the trailer `tail` read from the end of an object file of `total` bytes; returns
+/// where the metadata JSON starts (the data length) and a zeroed buffer of the JSON's length.
+///
+/// Fails with `InvalidData` when the magic is missing or the recorded length cannot fit in the
+/// file or exceeds the 1 MiB metadata limit (a damaged file must not make us allocate its claim).
+pub(crate) fn locate_meta(
+    tail: &[u8; TRAILER_LEN as usize],
+    total: u64,
+) -> std::io::Result<(u64, Vec<u8>)> {
+    let (len_bytes, magic) = tail.split_at(8);
+    if magic != MAGIC {
         return Err(invalid("object file trailer magic missing"));
     }
-    let mut len_bytes = [0u8; 8];
-    len_bytes.copy_from_slice(&tail[..8]);
-    let meta_len = u64::from_le_bytes(len_bytes);
-    if meta_len > MAX_META_LEN || meta_len > total - TRAILER_LEN {
+    let mut len = [0u8; 8];
+    len.copy_from_slice(len_bytes);
+    let meta_len = u64::from_le_bytes(len);
+    let room = total
+        .checked_sub(TRAILER_LEN)
+        .ok_or_else(|| invalid("object file shorter than its trailer"))?;
+    if meta_len > MAX_META_LEN || meta_len > room {
         return Err(invalid("object file metadata length out of range"));
     }
-    let data_len = total - TRAILER_LEN - meta_len;
-    file.seek(SeekFrom::Start(data_len)).await?;
-    let mut json = vec![0u8; meta_len as usize];
-    file.read_exact(&mut json).await?;
-    let meta = serde_json::from_slice(&json)
-        .map_err(|e| invalid(&format!("object metadata is not valid JSON: {e}")))?;
-    Ok((meta, data_len))
+    let json_len = usize::try_from(meta_len)
+        .map_err(|_| invalid("object file metadata length out of range"))?;
+    Ok((room - meta_len, vec![0u8; json_len]))
+}
+
+/// Parses the metadata JSON of an object file.
+pub(crate) fn parse_meta<T: for<'de> Deserialize<'de>>(json: &[u8]) -> std::io::Result<T> {
+    serde_json::from_slice(json)
+        .map_err(|e| invalid(&format!("object metadata is not valid JSON: {e}")))
 }
 
 fn invalid(msg: &str) -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::InvalidData, msg.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tail(meta_len: u64, magic: &[u8; 8]) -> [u8; TRAILER_LEN as usize] {
+        let mut tail = [0u8; TRAILER_LEN as usize];
+        tail[..8].copy_from_slice(&meta_len.to_le_bytes());
+        tail[8..].copy_from_slice(magic);
+        tail
+    }
+
+    #[test]
+    fn locate_meta_finds_the_json_before_the_trailer() {
+        let (data_len, json) = locate_meta(&tail(10, MAGIC), 100).expect("valid trailer");
+        assert_eq!(data_len, 74);
+        assert_eq!(json.len(), 10);
+    }
+
+    #[test]
+    fn locate_meta_rejects_damaged_trailers() {
+        let err = |t, total| locate_meta(&t, total).expect_err("damaged trailer accepted");
+        assert_eq!(
+            err(tail(10, b"NOTJSOSS"), 100).kind(),
+            std::io::ErrorKind::InvalidData
+        );
+        // The recorded length claims more than the file holds.
+        assert_eq!(
+            err(tail(85, MAGIC), 100).kind(),
+            std::io::ErrorKind::InvalidData
+        );
+        // A huge claim must be refused before anything is allocated.
+        assert_eq!(
+            err(tail(u64::MAX, MAGIC), u64::MAX).kind(),
+            std::io::ErrorKind::InvalidData
+        );
+        assert_eq!(
+            err(tail(0, MAGIC), 8).kind(),
+            std::io::ErrorKind::InvalidData
+        );
+    }
+
+    #[test]
+    fn encoded_trailers_round_trip() {
+        let encoded = encode_trailer(&serde_json::json!({"k": 1})).expect("encodes");
+        let total = 5 + encoded.len() as u64;
+        let mut tail = [0u8; TRAILER_LEN as usize];
+        tail.copy_from_slice(&encoded[encoded.len() - TRAILER_LEN as usize..]);
+        let (data_len, _) = locate_meta(&tail, total).expect("own trailer");
+        assert_eq!(data_len, 5);
+        let json = &encoded[..encoded.len() - TRAILER_LEN as usize];
+        let value: serde_json::Value = parse_meta(json).expect("own JSON");
+        assert_eq!(value["k"], 1);
+    }
 }

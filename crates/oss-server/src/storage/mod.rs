@@ -451,29 +451,11 @@ fn read_meta_from(file: &std::fs::File) -> std::io::Result<(ObjectMeta, u64)> {
             "short object file",
         ));
     }
-    let mut tail = [0u8; 16];
+    let mut tail = [0u8; meta::TRAILER_LEN as usize];
     file.read_exact_at(&mut tail, total - meta::TRAILER_LEN)?;
-    if &tail[8..] != meta::MAGIC {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "object file magic missing",
-        ));
-    }
-    let mut len_bytes = [0u8; 8];
-    len_bytes.copy_from_slice(&tail[..8]);
-    let meta_len = u64::from_le_bytes(len_bytes);
-    if meta_len > total - meta::TRAILER_LEN || meta_len > (1 << 20) {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "object metadata length out of range",
-        ));
-    }
-    let data_len = total - meta::TRAILER_LEN - meta_len;
-    let mut json = vec![0u8; meta_len as usize];
+    let (data_len, mut json) = meta::locate_meta(&tail, total)?;
     file.read_exact_at(&mut json, data_len)?;
-    let meta: ObjectMeta = serde_json::from_slice(&json)
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
-    Ok((meta, data_len))
+    Ok((meta::parse_meta(&json)?, data_len))
 }
 
 fn read_meta_blocking(path: &Path) -> std::io::Result<ObjectMeta> {
