@@ -372,32 +372,15 @@ fn verify_v1_header(
     let token = joined_header(req.headers, &SECURITY_TOKEN_NAME);
     check_token(&creds, token.as_deref())?;
     // The date line is the raw (untrimmed of inner text) header value, as the signer used it.
-    let string_to_sign = v1_string_to_sign(&V1Canonical {
-        method: req.method,
-        bucket: req.bucket,
-        key: req.key,
+    check_v1_signature(
+        req,
         query,
-        extra_query: &[],
-        headers: req.headers,
-        overrides: &[],
-        date: &date_line,
-    });
-    let expected = signature_v1(creds.access_key_secret.expose(), &string_to_sign);
-    if !constant_time_eq(&expected, signature) {
-        return Err(mismatch(
-            access_key_id,
-            SignatureVersion::V1,
-            false,
-            string_to_sign,
-            String::new(),
-            signature,
-        ));
-    }
-    Ok(Verified::Authenticated {
-        access_key_id: access_key_id.to_owned(),
-        version: SignatureVersion::V1,
-        presigned: false,
-    })
+        &creds,
+        access_key_id,
+        &date_line,
+        signature,
+        false,
+    )
 }
 
 fn verify_v1_query(
@@ -429,6 +412,20 @@ fn verify_v1_query(
     }
     let creds = lookup_credentials(lookup, access_key_id)?;
     check_token(&creds, first_value(query, SECURITY_TOKEN_QUERY_V1))?;
+    check_v1_signature(req, query, &creds, access_key_id, expires, signature, true)
+}
+
+/// Recomputes the V1 signature of `req` with `date` as the Date line (the request date for
+/// header auth, `Expires` for a presigned URL) and compares it with the one sent.
+fn check_v1_signature(
+    req: &ReceivedRequest<'_>,
+    query: &[(String, String)],
+    creds: &Credentials,
+    access_key_id: &str,
+    date: &str,
+    signature: &str,
+    presigned: bool,
+) -> Result<Verified, VerifyError> {
     let string_to_sign = v1_string_to_sign(&V1Canonical {
         method: req.method,
         bucket: req.bucket,
@@ -437,14 +434,14 @@ fn verify_v1_query(
         extra_query: &[],
         headers: req.headers,
         overrides: &[],
-        date: expires,
+        date,
     });
     let expected = signature_v1(creds.access_key_secret.expose(), &string_to_sign);
     if !constant_time_eq(&expected, signature) {
         return Err(mismatch(
             access_key_id,
             SignatureVersion::V1,
-            true,
+            presigned,
             string_to_sign,
             String::new(),
             signature,
@@ -453,7 +450,7 @@ fn verify_v1_query(
     Ok(Verified::Authenticated {
         access_key_id: access_key_id.to_owned(),
         version: SignatureVersion::V1,
-        presigned: true,
+        presigned,
     })
 }
 
