@@ -35,24 +35,28 @@ pub fn authenticate(state: &AppState, ctx: &RequestCtx) -> Result<Principal, Api
     };
     let mut policy = VerifyPolicy::new(state.region.clone(), chrono::Utc::now());
     policy.max_skew = state.max_skew;
-    let lookup = |ak: &str| -> Option<Credentials> {
-        state
-            .credentials
-            .iter()
-            .find(|c| c.access_key_id == ak)
-            .map(|c| {
-                let creds = Credentials::new(c.access_key_id.clone(), c.access_key_secret.clone());
-                match &c.security_token {
-                    Some(t) => creds.with_security_token(t.clone()),
-                    None => creds,
-                }
-            })
-    };
+    let lookup = |ak: &str| configured_credentials(state, ak);
     match verify(&received, &policy, &lookup) {
         Ok(Verified::Anonymous) => Ok(Principal::Anonymous),
         Ok(Verified::Authenticated { access_key_id, .. }) => Ok(Principal::Key(access_key_id)),
         Err(e) => Err(verify_error(e)),
     }
+}
+
+/// The credentials the server is configured with for `access_key_id` (secret and STS token),
+/// the lookup both request signatures and PostObject policies are verified with.
+pub(crate) fn configured_credentials(state: &AppState, access_key_id: &str) -> Option<Credentials> {
+    state
+        .credentials
+        .iter()
+        .find(|c| c.access_key_id == access_key_id)
+        .map(|c| {
+            let creds = Credentials::new(c.access_key_id.clone(), c.access_key_secret.clone());
+            match &c.security_token {
+                Some(t) => creds.with_security_token(t.clone()),
+                None => creds,
+            }
+        })
 }
 
 /// Anonymous requests may only read (GET/HEAD) public-read buckets.

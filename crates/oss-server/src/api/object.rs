@@ -288,18 +288,11 @@ fn evaluate_conditionals(ctx: &RequestCtx, meta: &ObjectMeta) -> Conditional {
         })
     };
     let modified_secs = meta.last_modified_ms.div_euclid(1000);
-    let parse_date = |v: &str| {
-        httpdate::parse_http_date(v.trim()).ok().and_then(|t| {
-            t.duration_since(std::time::UNIX_EPOCH)
-                .ok()
-                .map(|d| d.as_secs() as i64)
-        })
-    };
     if let Some(v) = ctx.header("if-match") {
         if !etag_matches(v) {
             return Conditional::Failed;
         }
-    } else if let Some(since) = ctx.header("if-unmodified-since").and_then(parse_date) {
+    } else if let Some(since) = ctx.header("if-unmodified-since").and_then(http_date_secs) {
         if modified_secs > since {
             return Conditional::Failed;
         }
@@ -308,12 +301,20 @@ fn evaluate_conditionals(ctx: &RequestCtx, meta: &ObjectMeta) -> Conditional {
         if etag_matches(v) {
             return Conditional::NotModified;
         }
-    } else if let Some(since) = ctx.header("if-modified-since").and_then(parse_date) {
+    } else if let Some(since) = ctx.header("if-modified-since").and_then(http_date_secs) {
         if modified_secs <= since {
             return Conditional::NotModified;
         }
     }
     Conditional::Serve
+}
+
+/// Seconds since the Unix epoch of an HTTP date (`If-Modified-Since` and friends); `None` when
+/// the value is not an HTTP date or lies before 1970 (the caller then ignores the condition).
+fn http_date_secs(value: &str) -> Option<i64> {
+    let time = httpdate::parse_http_date(value.trim()).ok()?;
+    let since_epoch = time.duration_since(std::time::UNIX_EPOCH).ok()?;
+    i64::try_from(since_epoch.as_secs()).ok()
 }
 
 fn precondition_failed() -> ApiError {
@@ -478,18 +479,12 @@ fn check_copy_conditions(ctx: &RequestCtx, meta: &ObjectMeta) -> Result<(), ApiE
             .any(|t| t.trim().trim_matches('"').eq_ignore_ascii_case(&meta.etag))
     };
     let secs = meta.last_modified_ms.div_euclid(1000);
-    let date = |v: &str| {
-        httpdate::parse_http_date(v.trim())
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| d.as_secs() as i64)
-    };
     if ctx
         .header("x-oss-copy-source-if-match")
         .is_some_and(|v| !matches(v))
         || ctx
             .header("x-oss-copy-source-if-unmodified-since")
-            .and_then(date)
+            .and_then(http_date_secs)
             .is_some_and(|s| secs > s)
     {
         return Err(precondition_failed());
@@ -499,7 +494,7 @@ fn check_copy_conditions(ctx: &RequestCtx, meta: &ObjectMeta) -> Result<(), ApiE
         .is_some_and(matches)
         || ctx
             .header("x-oss-copy-source-if-modified-since")
-            .and_then(date)
+            .and_then(http_date_secs)
             .is_some_and(|s| secs <= s)
     {
         return Err(ApiError::new(
@@ -685,6 +680,17 @@ pub async fn append_object(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_dates_become_unix_seconds() {
+        assert_eq!(
+            http_date_secs(" Sun, 06 Nov 1994 08:49:37 GMT "),
+            Some(784_111_777)
+        );
+        assert_eq!(http_date_secs("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(http_date_secs("yesterday"), None);
+        assert_eq!(http_date_secs(""), None);
+    }
 
     #[test]
     fn ranges_default_mode() {

@@ -10,10 +10,10 @@ use axum::response::Response;
 use bytes::{Buf, BytesMut};
 use futures::StreamExt;
 use http::{Method, StatusCode};
-use jitstore_oss::credentials::Credentials;
 use jitstore_oss::post_policy::{verify_post, PostPolicyError, ReceivedPost};
 use jitstore_oss::sign::{Verified, VerifyPolicy};
 
+use super::auth::configured_credentials;
 use super::bucket::bucket_of;
 use super::error::ApiError;
 use super::object::{seal_and_commit, MAX_OBJECT_SIZE};
@@ -301,20 +301,7 @@ pub async fn post_object(
     }
     if !state.credentials.is_empty() {
         let policy = VerifyPolicy::new(state.region.clone(), chrono::Utc::now());
-        let lookup = |ak: &str| -> Option<Credentials> {
-            state
-                .credentials
-                .iter()
-                .find(|c| c.access_key_id == ak)
-                .map(|c| {
-                    let creds =
-                        Credentials::new(c.access_key_id.clone(), c.access_key_secret.clone());
-                    match &c.security_token {
-                        Some(t) => creds.with_security_token(t.clone()),
-                        None => creds,
-                    }
-                })
-        };
+        let lookup = |ak: &str| configured_credentials(state, ak);
         let received = ReceivedPost {
             bucket: &bucket.name(),
             fields: &fields,
