@@ -331,6 +331,64 @@ async fn multipart_part_checks_and_crc() {
 }
 
 #[tokio::test]
+async fn multipart_listings_bound_their_page_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = open_server(dir.path()).await;
+    let http = client();
+    let key_url = url(&server, "mp/paged");
+    let init = http
+        .post(format!("{key_url}?uploads"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let id = xml_text(&init, "UploadId").unwrap();
+    for n in 1..=2 {
+        let r = http
+            .put(format!("{key_url}?partNumber={n}&uploadId={id}"))
+            .body(vec![n as u8; 10])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let list_parts = |max: &str| {
+        http.get(format!("{key_url}?uploadId={id}&max-parts={max}"))
+            .send()
+    };
+    let body = list_parts("1").await.unwrap().text().await.unwrap();
+    assert_eq!(xml_all(&body, "PartNumber"), vec!["1"]);
+    assert_eq!(xml_text(&body, "IsTruncated").as_deref(), Some("true"));
+    let bucket_url = url(&server, "");
+    for bad in ["0", "1001", "x"] {
+        let r = list_parts(bad).await.unwrap();
+        assert_eq!(r.status(), 400, "max-parts={bad}");
+        assert_eq!(
+            xml_text(&r.text().await.unwrap(), "Code").as_deref(),
+            Some("InvalidArgument")
+        );
+        let r = http
+            .get(format!("{bucket_url}?uploads&max-uploads={bad}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "max-uploads={bad}");
+    }
+    let body = http
+        .get(format!("{bucket_url}?uploads&max-uploads=1000"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(xml_all(&body, "UploadId"), vec![id.clone()]);
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn delete_multiple_requires_content_md5_and_honours_quiet() {
     let dir = tempfile::tempdir().unwrap();
     let server = open_server(dir.path()).await;

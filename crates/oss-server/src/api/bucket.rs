@@ -177,7 +177,9 @@ pub fn get_bucket_acl(state: &AppState, ctx: &RequestCtx) -> Result<Response, Ap
     Ok(xml_response(StatusCode::OK, w.finish()))
 }
 
-fn max_keys(ctx: &RequestCtx, name: &str, default: usize) -> Result<usize, ApiError> {
+/// The page size a listing asks for in query parameter `name` (`max-keys`, `max-parts`,
+/// `max-uploads`): 1 to 1000, `default` when absent or empty.
+pub(crate) fn page_size(ctx: &RequestCtx, name: &str, default: usize) -> Result<usize, ApiError> {
     match ctx.query.get(name) {
         None | Some("") => Ok(default),
         Some(v) => match v.trim().parse::<usize>() {
@@ -284,7 +286,7 @@ pub fn list_objects_v1(state: &AppState, ctx: &RequestCtx) -> Result<Response, A
     let prefix = ctx.query.get("prefix").unwrap_or("");
     let delimiter = ctx.query.get("delimiter").unwrap_or("");
     let marker = ctx.query.get("marker").unwrap_or("");
-    let max = max_keys(ctx, "max-keys", 100)?;
+    let max = page_size(ctx, "max-keys", 100)?;
     let encode = encoding_url(ctx)?;
     let page = list_page(&bucket, prefix, delimiter, Some(marker), max);
     let mut w = XmlWriter::new();
@@ -333,7 +335,7 @@ pub fn list_objects_v2(state: &AppState, ctx: &RequestCtx) -> Result<Response, A
         .query
         .get("continuation-token")
         .filter(|t| !t.is_empty());
-    let max = max_keys(ctx, "max-keys", 100)?;
+    let max = page_size(ctx, "max-keys", 100)?;
     let encode = encoding_url(ctx)?;
     let fetch_owner = ctx.query.get("fetch-owner") == Some("true");
     let after = match token {

@@ -6,7 +6,7 @@ use http::StatusCode;
 use md5::{Digest, Md5};
 use serde::Deserialize;
 
-use super::bucket::bucket_of;
+use super::bucket::{bucket_of, page_size};
 use super::error::ApiError;
 use super::object::{
     check_content_md5, content_headers_from, copy_range, evaluate_range, open_copy_source,
@@ -339,15 +339,7 @@ pub fn abort(state: &AppState, ctx: &RequestCtx) -> Result<Response, ApiError> {
 pub async fn list_parts(state: &AppState, ctx: &RequestCtx) -> Result<Response, ApiError> {
     let bucket = bucket_of(state, ctx)?;
     let info = upload_for(&bucket, ctx)?;
-    let max: usize = match ctx.query.get("max-parts") {
-        None | Some("") => 1000,
-        Some(v) => v
-            .trim()
-            .parse()
-            .ok()
-            .filter(|n| (1..=1000).contains(n))
-            .ok_or_else(|| ApiError::invalid_argument("max-parts must be between 1 and 1000."))?,
-    };
+    let max = page_size(ctx, "max-parts", 1000)?;
     let marker: u32 = match ctx.query.get("part-number-marker") {
         None | Some("") => 0,
         Some(v) => v
@@ -398,15 +390,7 @@ pub fn list_uploads(state: &AppState, ctx: &RequestCtx) -> Result<Response, ApiE
     let prefix = ctx.query.get("prefix").unwrap_or("");
     let key_marker = ctx.query.get("key-marker").unwrap_or("");
     let id_marker = ctx.query.get("upload-id-marker").unwrap_or("");
-    let max: usize = match ctx.query.get("max-uploads") {
-        None | Some("") => 1000,
-        Some(v) => v
-            .trim()
-            .parse()
-            .ok()
-            .filter(|n| (1..=1000).contains(n))
-            .ok_or_else(|| ApiError::invalid_argument("max-uploads must be between 1 and 1000."))?,
-    };
+    let max = page_size(ctx, "max-uploads", 1000)?;
     let uploads: Vec<UploadInfo> = bucket
         .uploads()?
         .into_iter()
