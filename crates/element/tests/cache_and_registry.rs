@@ -7,18 +7,11 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 
-use common::{builds_of, error_text, AppDir, Echo};
+use common::{builds_of, error_text, open, AppDir, Echo};
 use jitstore_element::{
-    App, BoxError, BuildContext, Element, ElementError, ElementObject, Env, Implementation,
+    App, BoxError, BuildContext, Element, ElementError, ElementObject, Implementation,
     ImplementationOrigin, ImplementationSource,
 };
-
-fn open(app: &AppDir) -> App {
-    App::builder(app.path())
-        .with_env(Env::from_map::<String, String>([]))
-        .open()
-        .expect("app opens")
-}
 
 #[test]
 fn get_element_is_cached() {

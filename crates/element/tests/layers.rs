@@ -2,15 +2,8 @@
 
 mod common;
 
-use common::{error_text, AppDir, Echo};
-use jitstore_element::{App, ElementKind, Env};
-
-fn open(app: &AppDir) -> App {
-    App::builder(app.path())
-        .with_env(Env::from_map::<String, String>([]))
-        .open()
-        .expect("app opens")
-}
+use common::{error_text, open, AppDir, Echo};
+use jitstore_element::{App, ElementKind};
 
 #[test]
 fn discovers_elements_with_fullnames_from_folders() {

@@ -3,15 +3,8 @@
 
 mod common;
 
-use common::{error_text, AppDir, Echo};
-use jitstore_element::{App, Env};
-
-fn open(app: &AppDir) -> App {
-    App::builder(app.path())
-        .with_env(Env::from_map::<String, String>([]))
-        .open()
-        .expect("app opens")
-}
+use common::{error_text, open, AppDir, Echo};
+use jitstore_element::App;
 
 #[test]
 fn an_instance_uses_the_nearest_type_with_an_implementation() {

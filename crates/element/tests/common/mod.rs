@@ -7,8 +7,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use jitstore_element::{
-    inventory, register_type, BoxError, BuildContext, ElementObject, FrameworkElement,
+    inventory, register_type, App, BoxError, BuildContext, ElementObject, Env, FrameworkElement,
 };
+
+/// Opens the app in `app` with an empty environment (no process variables leak into a test).
+pub fn open(app: &AppDir) -> App {
+    App::builder(app.path())
+        .with_env(Env::from_map::<String, String>([]))
+        .open()
+        .expect("app opens")
+}
 
 inventory::submit! { FrameworkElement::new("tests.Meta", r#"{"title": "Test family", "type": ""}"#, module_path!()) }
 inventory::submit! { FrameworkElement::new("tests.EchoType", r#"{"title": "Echo", "type": "tests.Meta"}"#, module_path!()) }
