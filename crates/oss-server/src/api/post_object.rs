@@ -300,7 +300,8 @@ pub async fn post_object(
         }
     }
     if !state.credentials.is_empty() {
-        let policy = VerifyPolicy::new(state.region.clone(), chrono::Utc::now());
+        let mut policy = VerifyPolicy::new(state.region.clone(), chrono::Utc::now());
+        policy.max_skew = state.max_skew;
         let lookup = |ak: &str| configured_credentials(state, ak);
         let received = ReceivedPost {
             bucket: &bucket.name(),
