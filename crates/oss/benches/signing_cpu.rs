@@ -6,7 +6,9 @@
 //! prints the wall-clock figure and the time spent runnable-but-waiting, for comparison. Each
 //! operation runs `rounds` times and the median round is reported.
 //!
-//! Run: `cargo bench -p jitstore-oss --bench signing_cpu` (optionally `-- <iterations> <rounds>`).
+//! Run: `cargo bench -p jitstore-oss --bench signing_cpu` (optionally
+//! `-- <iterations> <rounds> [name filter]`; the filter, e.g. `ours/v4_verify`, runs only the
+//! operations whose name contains it, which is handy under a profiler).
 //! Same request and clock handling as `benches/signing.rs`; reqsign gets a fresh clone of the
 //! request per iteration, and the cost of that clone is measured and subtracted.
 
@@ -65,6 +67,13 @@ fn measure(iterations: u32, mut op: impl FnMut()) -> Sample {
 }
 
 fn median_of(rounds: u32, iterations: u32, mut op: impl FnMut()) -> Sample {
+    if rounds == 0 {
+        return Sample {
+            cpu_ns_per_op: 0.0,
+            wall_ns_per_op: 0.0,
+            wait_ns_per_op: 0.0,
+        };
+    }
     let mut samples: Vec<Sample> = (0..rounds).map(|_| measure(iterations, &mut op)).collect();
     samples.sort_by(|a, b| a.cpu_ns_per_op.total_cmp(&b.cpu_ns_per_op));
     samples.swap_remove(samples.len() / 2)
@@ -74,6 +83,12 @@ fn main() {
     let numbers: Vec<u32> = std::env::args().filter_map(|a| a.parse().ok()).collect();
     let iterations = numbers.first().copied().unwrap_or(100_000);
     let rounds = numbers.get(1).copied().unwrap_or(5).max(1);
+    let filter: Option<String> = std::env::args()
+        .skip(1)
+        .find(|a| a.parse::<u32>().is_err() && !a.starts_with('-'));
+    let wanted = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
+    // Zero rounds skip an operation that the filter leaves out.
+    let rounds_for = |name: &str| if wanted(name) { rounds } else { 0 };
 
     let creds = Credentials::new(common::AK, common::SK);
     let hdrs = headers();
@@ -123,6 +138,9 @@ fn main() {
         "operation", "cpu ns/op", "wall ns/op", "waiting ns/op"
     );
     let report = |name: &str, s: Sample| {
+        if !wanted(name) {
+            return;
+        }
         println!(
             "{name:<22} {:>12.0} {:>12.0} {:>14.0}",
             s.cpu_ns_per_op, s.wall_ns_per_op, s.wait_ns_per_op
@@ -131,35 +149,35 @@ fn main() {
 
     report(
         "ours/v4_header",
-        median_of(rounds, iterations, || {
+        median_of(rounds_for("ours/v4_header"), iterations, || {
             black_box(sign_v4_header(black_box(&req), &creds, REGION, Utc::now(), &[]).is_ok());
         }),
     );
     report(
         "ours/v4_presign",
-        median_of(rounds, iterations, || {
+        median_of(rounds_for("ours/v4_presign"), iterations, || {
             black_box(presign_v4(black_box(&req), &creds, REGION, Utc::now(), 900, &[]).is_ok());
         }),
     );
     report(
         "ours/v1_header",
-        median_of(rounds, iterations, || {
+        median_of(rounds_for("ours/v1_header"), iterations, || {
             black_box(sign_v1_header(black_box(&req), &creds, Utc::now()).is_ok());
         }),
     );
     report(
         "ours/v4_verify",
-        median_of(rounds, iterations, || {
+        median_of(rounds_for("ours/v4_verify"), iterations, || {
             black_box(verify(black_box(&received), &policy, &lookup).is_ok());
         }),
     );
-    let clone = median_of(rounds, iterations, || {
+    let clone = median_of(rounds_for("reqsign/"), iterations, || {
         black_box(template.clone());
     });
     let clone_ns = clone.cpu_ns_per_op;
     report("reqsign/request_clone", clone);
-    let peer = |signer: &RequestSigner, expires: Option<Duration>| {
-        let mut s = median_of(rounds, iterations, || {
+    let peer = |name: &str, signer: &RequestSigner, expires: Option<Duration>| {
+        let mut s = median_of(rounds_for(name), iterations, || {
             let mut parts = template.clone();
             let signed =
                 poll_ready(signer.sign_request(&ctx, &mut parts, Some(&peer_cred), expires));
@@ -168,11 +186,21 @@ fn main() {
         s.cpu_ns_per_op -= clone_ns;
         s
     };
-    report("reqsign/v4_header", peer(&peer_v4, None));
+    report(
+        "reqsign/v4_header",
+        peer("reqsign/v4_header", &peer_v4, None),
+    );
     report(
         "reqsign/v4_presign",
-        peer(&peer_v4, Some(Duration::from_secs(900))),
+        peer(
+            "reqsign/v4_presign",
+            &peer_v4,
+            Some(Duration::from_secs(900)),
+        ),
     );
-    report("reqsign/v1_header", peer(&peer_v1, None));
+    report(
+        "reqsign/v1_header",
+        peer("reqsign/v1_header", &peer_v1, None),
+    );
     println!("(reqsign rows: request clone subtracted from cpu ns/op, not from wall)");
 }

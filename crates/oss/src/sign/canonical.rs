@@ -5,6 +5,7 @@
 //! call these functions, so a rule change applies to both ends at once.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use http::HeaderMap;
 
@@ -61,17 +62,6 @@ pub fn joined_header<'h, K: http::header::AsHeaderName>(
     Some(Cow::Owned(out))
 }
 
-/// Strict encoding (`/` encoded too) that borrows when nothing needs escaping.
-fn encode_query_part(s: &str) -> Cow<'_, str> {
-    if s.bytes().all(crate::encoding::is_unreserved) {
-        Cow::Borrowed(s)
-    } else {
-        let mut e = String::with_capacity(s.len() + 8);
-        encode_into(&mut e, s, false);
-        Cow::Owned(e)
-    }
-}
-
 /// The first value of header `name` as raw text (untrimmed), or `""` when absent.
 pub fn raw_header<'h, K: http::header::AsHeaderName>(
     headers: &'h HeaderMap,
@@ -85,14 +75,19 @@ pub fn raw_header<'h, K: http::header::AsHeaderName>(
 
 /// Lower-case hexadecimal rendering of `bytes` (the form of V4 hashes and signatures).
 pub fn hex_lower(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    push_hex_lower(&mut out, bytes);
+    out
+}
+
+/// Appends the lower-case hexadecimal rendering of `bytes` to `out`, without a temporary.
+pub fn push_hex_lower(out: &mut String, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = Vec::with_capacity(bytes.len() * 2);
+    out.reserve(bytes.len() * 2);
     for b in bytes {
-        out.push(HEX[usize::from(b >> 4)]);
-        out.push(HEX[usize::from(b & 0x0f)]);
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0x0f)]));
     }
-    // Only ASCII hex digits were pushed.
-    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Whether V4 signs header `lower_name` without being listed in AdditionalHeaders.
@@ -169,24 +164,39 @@ pub fn v4_canonical_uri(out: &mut String, bucket: Option<&str>, key: Option<&str
 
 /// Appends the V4 canonical query: every pair strict-encoded (`/` too), sorted, `name` alone
 /// for an empty value, joined by `&`.
+///
+/// All pairs are encoded once into one scratch buffer and sorted as byte ranges of it, so the
+/// cost is two allocations whatever the number of parameters. Sorting is by encoded name, then
+/// encoded value (the order OSS signs).
 pub fn v4_canonical_query(out: &mut String, query: &[(String, String)], extra: &[(&str, &str)]) {
-    let mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> =
-        Vec::with_capacity(query.len() + extra.len());
-    for (n, v) in query {
-        pairs.push((encode_query_part(n), encode_query_part(v)));
+    let pairs = query
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .chain(extra.iter().copied());
+    let count = query.len() + extra.len();
+    let mut scratch = String::with_capacity(count * 24);
+    let mut ranges: Vec<(Range<usize>, Range<usize>)> = Vec::with_capacity(count);
+    for (n, v) in pairs {
+        let name_start = scratch.len();
+        encode_into(&mut scratch, n, false);
+        let value_start = scratch.len();
+        encode_into(&mut scratch, v, false);
+        ranges.push((name_start..value_start, value_start..scratch.len()));
     }
-    for (n, v) in extra {
-        pairs.push((encode_query_part(n), encode_query_part(v)));
-    }
-    pairs.sort_unstable();
-    for (i, (n, v)) in pairs.iter().enumerate() {
+    let text = scratch.as_str();
+    ranges.sort_unstable_by(|(an, av), (bn, bv)| {
+        text[an.clone()]
+            .cmp(&text[bn.clone()])
+            .then_with(|| text[av.clone()].cmp(&text[bv.clone()]))
+    });
+    for (i, (n, v)) in ranges.into_iter().enumerate() {
         if i > 0 {
             out.push('&');
         }
-        out.push_str(n);
+        out.push_str(&text[n]);
         if !v.is_empty() {
             out.push('=');
-            out.push_str(v);
+            out.push_str(&text[v]);
         }
     }
 }
@@ -194,15 +204,26 @@ pub fn v4_canonical_query(out: &mut String, query: &[(String, String)], extra: &
 /// The signed V4 headers, lower-case name and value, sorted by name.
 pub fn v4_canonical_headers<'c>(c: &V4Canonical<'c>) -> Vec<(&'c str, Cow<'c, str>)> {
     let mut out: Vec<(&'c str, Cow<'c, str>)> = Vec::with_capacity(8);
-    for name in c.headers.keys() {
+    // `HeaderMap::iter` yields every value of a name consecutively, so repeated values are
+    // joined as they come (the same text as `joined_header`) without hashing any name again.
+    let mut last_signed: Option<&'c http::HeaderName> = None;
+    for (name, value) in c.headers.iter() {
+        if last_signed == Some(name) {
+            if let Some((_, joined)) = out.last_mut() {
+                let joined = joined.to_mut();
+                joined.push(',');
+                joined.push_str(&header_text(value));
+            }
+            continue;
+        }
+        last_signed = None;
         let lower = name.as_str();
         if c.overrides.iter().any(|o| o.name == lower) {
             continue;
         }
         if v4_signed_by_default(lower) || c.additional.iter().any(|a| a == lower) {
-            if let Some(value) = joined_header(c.headers, name) {
-                out.push((lower, value));
-            }
+            out.push((lower, header_text(value)));
+            last_signed = Some(name);
         }
     }
     for o in c.overrides {
@@ -496,6 +517,54 @@ mod tests {
             normalize_additional_headers(["x-oss-no-exist", "ZAbc", "x-oss-head1", "abc"], present),
             vec!["abc", "zabc"]
         );
+    }
+
+    #[test]
+    fn repeated_headers_are_joined_in_order_like_joined_header() {
+        let mut headers = HeaderMap::new();
+        headers.append("x-oss-meta-a", http::HeaderValue::from_static(" one "));
+        headers.append("content-type", http::HeaderValue::from_static("text/plain"));
+        headers.append("x-oss-meta-a", http::HeaderValue::from_static("two"));
+        headers.append("x-oss-meta-b", http::HeaderValue::from_static("b"));
+        headers.append("x-oss-meta-a", http::HeaderValue::from_static(" three"));
+        let c = V4Canonical {
+            method: "GET",
+            bucket: None,
+            key: None,
+            query: &[],
+            extra_query: &[],
+            headers: &headers,
+            overrides: &[],
+            additional: &[],
+        };
+        let got: Vec<(&str, String)> = v4_canonical_headers(&c)
+            .into_iter()
+            .map(|(n, v)| (n, v.into_owned()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("content-type", "text/plain".to_owned()),
+                ("x-oss-meta-a", "one,two,three".to_owned()),
+                ("x-oss-meta-b", "b".to_owned()),
+            ]
+        );
+        assert_eq!(
+            joined_header(&headers, "x-oss-meta-a").as_deref(),
+            Some("one,two,three")
+        );
+    }
+
+    #[test]
+    fn canonical_query_sorts_encoded_pairs() {
+        let query = vec![
+            ("b".to_owned(), "2".to_owned()),
+            ("a b".to_owned(), "x/y".to_owned()),
+            ("a".to_owned(), String::new()),
+        ];
+        let mut out = String::new();
+        v4_canonical_query(&mut out, &query, &[("~", "z"), ("a", "1")]);
+        assert_eq!(out, "a&a=1&a%20b=x%2Fy&b=2&~=z");
     }
 
     #[test]

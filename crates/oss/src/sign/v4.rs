@@ -6,9 +6,9 @@ use http::{HeaderName, HeaderValue};
 use sha2::{Digest, Sha256};
 
 use super::canonical::{
-    header_present, hex_lower, normalize_additional_headers, v4_canonical_request, HeaderOverride,
-    V4Canonical, CONTENT_SHA256, CONTENT_SHA256_NAME, OSS_DATE, SECURITY_TOKEN_HEADER,
-    UNSIGNED_PAYLOAD,
+    header_present, hex_lower, normalize_additional_headers, push_hex_lower, v4_canonical_request,
+    HeaderOverride, V4Canonical, CONTENT_SHA256, CONTENT_SHA256_NAME, OSS_DATE,
+    SECURITY_TOKEN_HEADER, UNSIGNED_PAYLOAD,
 };
 use super::time::{http_date, iso8601_basic};
 use super::{PresignOutput, RequestParts, SignError, SignOutput};
@@ -37,11 +37,26 @@ fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
 
 /// The derived V4 signing key for one secret, day, region and product.
 ///
-/// Deriving it costs four HMACs; callers that sign many requests per day may keep it.
+/// Deriving it costs four HMACs; callers that sign many requests per day may keep it. The key
+/// also holds the HMAC state already keyed with it, so each signature skips the two
+/// key-padding blocks of HMAC-SHA256.
 #[derive(Clone)]
-pub struct SigningKey([u8; 32]);
+pub struct SigningKey {
+    /// HMAC-SHA256 keyed with `kSigning`, cloned for every signature.
+    mac: HmacSha256,
+}
 
 impl SigningKey {
+    /// Wraps the derived `kSigning` bytes, keying the HMAC state once.
+    fn from_bytes(bytes: [u8; 32]) -> Self {
+        // HMAC accepts keys of any length, so `new_from_slice` cannot fail here.
+        let mac = match HmacSha256::new_from_slice(&bytes) {
+            Ok(mac) => mac,
+            Err(_) => unreachable!("HMAC-SHA256 accepts keys of every length"),
+        };
+        SigningKey { mac }
+    }
+
     /// Derives `kSigning` from the secret, the scope date (`yyyymmdd`), region and product.
     pub fn derive(secret: &str, date: &str, region: &str, product: &str) -> Self {
         let mut seed = Vec::with_capacity(9 + secret.len());
@@ -50,12 +65,14 @@ impl SigningKey {
         let k_date = hmac_sha256(&seed, date.as_bytes());
         let k_region = hmac_sha256(&k_date, region.as_bytes());
         let k_product = hmac_sha256(&k_region, product.as_bytes());
-        SigningKey(hmac_sha256(&k_product, SCOPE_TERMINATOR.as_bytes()))
+        SigningKey::from_bytes(hmac_sha256(&k_product, SCOPE_TERMINATOR.as_bytes()))
     }
 
     /// Lower-case hex HMAC-SHA256 of `message` under this key (the V4 signature).
     pub fn sign_hex(&self, message: &str) -> String {
-        hex_lower(&hmac_sha256(&self.0, message.as_bytes()))
+        let mut mac = self.mac.clone();
+        mac.update(message.as_bytes());
+        hex_lower(&mac.finalize().into_bytes())
     }
 }
 
@@ -121,15 +138,14 @@ pub fn scope(date: &str, region: &str) -> String {
 
 /// The V4 string to sign for a canonical request.
 pub fn string_to_sign(datetime: &str, scope: &str, canonical_request: &str) -> String {
-    let hash = hex_lower(&Sha256::digest(canonical_request.as_bytes()));
-    let mut s = String::with_capacity(17 + datetime.len() + scope.len() + 66);
+    let mut s = String::with_capacity(ALGORITHM_V4.len() + datetime.len() + scope.len() + 67);
     s.push_str(ALGORITHM_V4);
     s.push('\n');
     s.push_str(datetime);
     s.push('\n');
     s.push_str(scope);
     s.push('\n');
-    s.push_str(&hash);
+    push_hex_lower(&mut s, &Sha256::digest(canonical_request.as_bytes()));
     s
 }
 
@@ -358,8 +374,8 @@ mod tests {
         for (secret, date, region) in inputs {
             for _ in 0..2 {
                 assert_eq!(
-                    SigningKey::derive_cached(secret, date, region).0,
-                    SigningKey::derive(secret, date, region, PRODUCT).0
+                    SigningKey::derive_cached(secret, date, region).sign_hex("probe"),
+                    SigningKey::derive(secret, date, region, PRODUCT).sign_hex("probe")
                 );
             }
         }

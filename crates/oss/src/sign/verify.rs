@@ -335,6 +335,18 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
+/// Constant-time comparison of the lower-case hex `expected` with `provided` in any case.
+fn hex_eq_ignore_case(expected: &str, provided: &str) -> bool {
+    if expected.len() != provided.len() {
+        return false;
+    }
+    let mut same = subtle::Choice::from(1u8);
+    for (e, p) in expected.bytes().zip(provided.bytes()) {
+        same &= e.ct_eq(&p.to_ascii_lowercase());
+    }
+    same.into()
+}
+
 fn check_skew(policy: &VerifyPolicy, request_time: DateTime<Utc>) -> Result<(), VerifyError> {
     let skew = (policy.now - request_time).num_seconds().abs();
     let max = policy.max_skew().num_seconds();
@@ -647,8 +659,8 @@ fn verify_v4(
     let string_to_sign = v4::string_to_sign(datetime, &scope_text, &canonical_request);
     let key = SigningKey::derive_cached(creds.access_key_secret.expose(), scope.date, scope.region);
     let expected = key.sign_hex(&string_to_sign);
-    let provided = claim.signature.to_ascii_lowercase();
-    if !constant_time_eq(&expected, &provided) {
+    // Hex digits may come in either case; compare case-insensitively without a lowered copy.
+    if !hex_eq_ignore_case(&expected, claim.signature) {
         return Err(mismatch(
             scope.access_key_id,
             SignatureVersion::V4,
