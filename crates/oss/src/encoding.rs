@@ -26,17 +26,46 @@ pub fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
 }
 
+/// Builds a 256-entry table saying which bytes are copied verbatim (unreserved, plus `/` when
+/// `keep_slash`), so the encoder tests each byte with one load instead of a chain of ranges.
+const fn verbatim_table(keep_slash: bool) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        table[i] = b.is_ascii_alphanumeric()
+            || matches!(b, b'-' | b'_' | b'.' | b'~')
+            || (keep_slash && b == b'/');
+        i += 1;
+    }
+    table
+}
+
+/// Bytes a query name or value keeps as they are.
+const VERBATIM_QUERY: [bool; 256] = verbatim_table(false);
+/// Bytes a path keeps as they are (the query set plus `/`).
+const VERBATIM_PATH: [bool; 256] = verbatim_table(true);
+
 /// Appends the strict percent-encoding of `input` to `out`; `/` is kept when `keep_slash`.
+///
+/// Runs of bytes that need no escaping are copied with one `push_str` each; the signer calls
+/// this for every path and query part, so it avoids per-byte branching on the character class.
 pub fn encode_into(out: &mut String, input: &str, keep_slash: bool) {
+    let verbatim = if keep_slash {
+        &VERBATIM_PATH
+    } else {
+        &VERBATIM_QUERY
+    };
     let bytes = input.as_bytes();
-    // Fast path: copy runs of unreserved bytes at once.
+    out.reserve(bytes.len());
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        if is_unreserved(b) || (keep_slash && b == b'/') {
+        if verbatim[usize::from(b)] {
             continue;
         }
         if start < i {
-            // The run [start, i) holds ASCII bytes only, so it is valid UTF-8 on its own.
+            // The run [start, i) holds ASCII bytes only, so it is valid UTF-8 on its own (an
+            // empty slice could start inside a character, hence the guard).
             out.push_str(&input[start..i]);
         }
         out.push('%');
@@ -287,6 +316,18 @@ mod tests {
         assert_eq!(encode_strict("中"), "%E4%B8%AD");
         assert_eq!(encode_strict("😀"), "%F0%9F%98%80");
         assert_eq!(encode_path("a/b c/"), "a/b%20c/");
+    }
+
+    #[test]
+    fn verbatim_tables_match_the_unreserved_set() {
+        for b in 0..=255u8 {
+            assert_eq!(VERBATIM_QUERY[usize::from(b)], is_unreserved(b), "byte {b}");
+            assert_eq!(
+                VERBATIM_PATH[usize::from(b)],
+                is_unreserved(b) || b == b'/',
+                "byte {b}"
+            );
+        }
     }
 
     #[test]
