@@ -19,7 +19,8 @@ use crate::encoding::{decode, DecodeError};
 /// ```
 pub fn parse_query(raw: &str) -> Result<Vec<(String, String)>, DecodeError> {
     let raw = raw.strip_prefix('?').unwrap_or(raw);
-    let mut out = Vec::new();
+    // One allocation for the pair list: a pair per `&`-separated segment at most.
+    let mut out = Vec::with_capacity(raw.bytes().filter(|&b| b == b'&').count() + 1);
     for segment in raw.split('&') {
         if segment.is_empty() {
             continue;

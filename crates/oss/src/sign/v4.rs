@@ -309,7 +309,10 @@ pub fn presign_v4(
     let datetime = iso8601_basic(now);
     let date = &datetime[..8];
     let scope = scope(date, region);
-    let credential = format!("{}/{}", creds.access_key_id, scope);
+    let mut credential = String::with_capacity(creds.access_key_id.len() + 1 + scope.len());
+    credential.push_str(&creds.access_key_id);
+    credential.push('/');
+    credential.push_str(&scope);
     let expires = expires_secs.to_string();
     let additional = normalize_additional_headers(additional_headers.iter().copied(), |n| {
         header_present(req.headers, &[], n)

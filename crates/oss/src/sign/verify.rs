@@ -340,11 +340,12 @@ fn hex_eq_ignore_case(expected: &str, provided: &str) -> bool {
     if expected.len() != provided.len() {
         return false;
     }
-    let mut same = subtle::Choice::from(1u8);
-    for (e, p) in expected.bytes().zip(provided.bytes()) {
-        same &= e.ct_eq(&p.to_ascii_lowercase());
-    }
-    same.into()
+    // Fold every byte difference without branching, then decide once through `subtle`.
+    let diff = expected
+        .bytes()
+        .zip(provided.bytes())
+        .fold(0u8, |acc, (e, p)| acc | (e ^ p.to_ascii_lowercase()));
+    diff.ct_eq(&0).into()
 }
 
 fn check_skew(policy: &VerifyPolicy, request_time: DateTime<Utc>) -> Result<(), VerifyError> {
@@ -693,4 +694,20 @@ fn mismatch(
         canonical_request,
         signature_provided: Secret::new(provided),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_signatures_compare_case_insensitively_and_exactly() {
+        let expected = "4a41bf0c9e";
+        assert!(hex_eq_ignore_case(expected, "4a41bf0c9e"));
+        assert!(hex_eq_ignore_case(expected, "4A41BF0C9E"));
+        assert!(!hex_eq_ignore_case(expected, "4a41bf0c9f"));
+        assert!(!hex_eq_ignore_case(expected, "4a41bf0c9"));
+        assert!(!hex_eq_ignore_case(expected, "4a41bf0c9e0"));
+        assert!(!hex_eq_ignore_case(expected, ""));
+    }
 }
