@@ -152,13 +152,21 @@ pub fn decode_bytes(input: &str) -> Result<Vec<u8>, DecodeError> {
 
 /// Percent-decodes `input` into UTF-8 text. `+` stays a literal plus.
 pub fn decode(input: &str) -> Result<String, DecodeError> {
+    decode_cow(input).map(std::borrow::Cow::into_owned)
+}
+
+/// [`decode`] that borrows `input` when it holds no escape (the common case for query names
+/// and values), so nothing is allocated for it.
+pub fn decode_cow(input: &str) -> Result<std::borrow::Cow<'_, str>, DecodeError> {
     if !input.as_bytes().contains(&b'%') {
-        return Ok(input.to_owned());
+        return Ok(std::borrow::Cow::Borrowed(input));
     }
     let bytes = decode_bytes(input)?;
-    String::from_utf8(bytes).map_err(|_| DecodeError::InvalidUtf8 {
-        input: input.to_owned(),
-    })
+    String::from_utf8(bytes)
+        .map(std::borrow::Cow::Owned)
+        .map_err(|_| DecodeError::InvalidUtf8 {
+            input: input.to_owned(),
+        })
 }
 
 /// Why an object key is not acceptable to OSS (`InvalidObjectName`).

@@ -130,8 +130,12 @@ pub fn header_present(
 }
 
 /// Everything that goes into a V4 canonical request.
+///
+/// `Q` is the text type of the decoded query pairs: `String` for the signer's
+/// [`super::RequestParts`], `Cow<str>` for the verifier, which borrows unescaped parts from
+/// the received query.
 #[derive(Debug, Clone, Copy)]
-pub struct V4Canonical<'a> {
+pub struct V4Canonical<'a, Q: AsRef<str> = String> {
     /// HTTP method, upper-case as sent.
     pub method: &'a str,
     /// Bucket, if the request addresses one.
@@ -139,7 +143,7 @@ pub struct V4Canonical<'a> {
     /// Decoded object key, if the request addresses an object.
     pub key: Option<&'a str>,
     /// Decoded query pairs of the request (without `x-oss-signature`).
-    pub query: &'a [(String, String)],
+    pub query: &'a [(Q, Q)],
     /// Further decoded query pairs (the presign parameters the signer adds).
     pub extra_query: &'a [(&'a str, &'a str)],
     /// Request headers.
@@ -168,10 +172,14 @@ pub fn v4_canonical_uri(out: &mut String, bucket: Option<&str>, key: Option<&str
 /// All pairs are encoded once into one scratch buffer and sorted as byte ranges of it, so the
 /// cost is two allocations whatever the number of parameters. Sorting is by encoded name, then
 /// encoded value (the order OSS signs).
-pub fn v4_canonical_query(out: &mut String, query: &[(String, String)], extra: &[(&str, &str)]) {
+pub fn v4_canonical_query<Q: AsRef<str>>(
+    out: &mut String,
+    query: &[(Q, Q)],
+    extra: &[(&str, &str)],
+) {
     let pairs = query
         .iter()
-        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .map(|(n, v)| (n.as_ref(), v.as_ref()))
         .chain(extra.iter().copied());
     let count = query.len() + extra.len();
     let mut scratch = String::with_capacity(count * 24);
@@ -202,7 +210,9 @@ pub fn v4_canonical_query(out: &mut String, query: &[(String, String)], extra: &
 }
 
 /// The signed V4 headers, lower-case name and value, sorted by name.
-pub fn v4_canonical_headers<'c>(c: &V4Canonical<'c>) -> Vec<(&'c str, Cow<'c, str>)> {
+pub fn v4_canonical_headers<'c, Q: AsRef<str>>(
+    c: &V4Canonical<'c, Q>,
+) -> Vec<(&'c str, Cow<'c, str>)> {
     let mut out: Vec<(&'c str, Cow<'c, str>)> = Vec::with_capacity(8);
     // `HeaderMap::iter` yields every value of a name consecutively, so repeated values are
     // joined as they come (the same text as `joined_header`) without hashing any name again.
@@ -237,7 +247,7 @@ pub fn v4_canonical_headers<'c>(c: &V4Canonical<'c>) -> Vec<(&'c str, Cow<'c, st
 
 /// The V4 payload hash: `x-oss-content-sha256` (override first, then request) or
 /// `UNSIGNED-PAYLOAD`.
-pub fn v4_payload_hash<'c>(c: &V4Canonical<'c>) -> Cow<'c, str> {
+pub fn v4_payload_hash<'c, Q: AsRef<str>>(c: &V4Canonical<'c, Q>) -> Cow<'c, str> {
     if let Some(o) = c.overrides.iter().find(|o| o.name == CONTENT_SHA256) {
         return Cow::Borrowed(o.value.trim());
     }
@@ -245,7 +255,7 @@ pub fn v4_payload_hash<'c>(c: &V4Canonical<'c>) -> Cow<'c, str> {
 }
 
 /// Builds the V4 canonical request.
-pub fn v4_canonical_request(c: &V4Canonical<'_>) -> String {
+pub fn v4_canonical_request<Q: AsRef<str>>(c: &V4Canonical<'_, Q>) -> String {
     let mut out = String::with_capacity(512);
     out.push_str(c.method);
     out.push('\n');
@@ -360,9 +370,9 @@ pub fn v1_is_sub_resource(name: &str) -> bool {
     name.starts_with("x-oss-") || V1_SUB_RESOURCES.binary_search(&name).is_ok()
 }
 
-/// Everything that goes into a V1 string to sign.
+/// Everything that goes into a V1 string to sign (`Q` as in [`V4Canonical`]).
 #[derive(Debug, Clone, Copy)]
-pub struct V1Canonical<'a> {
+pub struct V1Canonical<'a, Q: AsRef<str> = String> {
     /// HTTP method, upper-case as sent.
     pub method: &'a str,
     /// Bucket, if the request addresses one.
@@ -370,7 +380,7 @@ pub struct V1Canonical<'a> {
     /// Decoded object key, if the request addresses an object.
     pub key: Option<&'a str>,
     /// Decoded query pairs (only sub-resources are signed).
-    pub query: &'a [(String, String)],
+    pub query: &'a [(Q, Q)],
     /// Further decoded query pairs (e.g. `security-token` added by the presigner).
     pub extra_query: &'a [(&'a str, &'a str)],
     /// Request headers.
@@ -382,11 +392,11 @@ pub struct V1Canonical<'a> {
 }
 
 /// Appends the V1 CanonicalizedResource: `/bucket/key` (raw key) plus sorted sub-resources.
-pub fn v1_canonical_resource(
+pub fn v1_canonical_resource<Q: AsRef<str>>(
     out: &mut String,
     bucket: Option<&str>,
     key: Option<&str>,
-    query: &[(String, String)],
+    query: &[(Q, Q)],
     extra: &[(&str, &str)],
 ) {
     out.push('/');
@@ -399,7 +409,7 @@ pub fn v1_canonical_resource(
     }
     let mut subs: Vec<(&str, &str)> = query
         .iter()
-        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .map(|(n, v)| (n.as_ref(), v.as_ref()))
         .chain(extra.iter().copied())
         .filter(|(n, _)| v1_is_sub_resource(n))
         .collect();
@@ -421,7 +431,7 @@ pub fn v1_canonical_resource(
 }
 
 /// Builds the V1 string to sign.
-pub fn v1_string_to_sign(c: &V1Canonical<'_>) -> String {
+pub fn v1_string_to_sign<Q: AsRef<str>>(c: &V1Canonical<'_, Q>) -> String {
     let mut out = String::with_capacity(256);
     out.push_str(c.method);
     out.push('\n');
@@ -527,7 +537,7 @@ mod tests {
         headers.append("x-oss-meta-a", http::HeaderValue::from_static("two"));
         headers.append("x-oss-meta-b", http::HeaderValue::from_static("b"));
         headers.append("x-oss-meta-a", http::HeaderValue::from_static(" three"));
-        let c = V4Canonical {
+        let c: V4Canonical<'_> = V4Canonical {
             method: "GET",
             bucket: None,
             key: None,

@@ -13,7 +13,7 @@ use super::canonical::{
     v4_canonical_request, V1Canonical, V4Canonical, OSS_DATE, OSS_DATE_NAME, SECURITY_TOKEN_HEADER,
     SECURITY_TOKEN_NAME, SECURITY_TOKEN_QUERY_V1,
 };
-use super::query::{first_value, parse_query};
+use super::query::{first_value, parse_query_borrowed, BorrowedPair};
 use super::time::{parse_http_date, parse_iso8601_basic};
 use super::v1::signature_v1;
 use super::v4::{
@@ -21,6 +21,9 @@ use super::v4::{
 };
 use super::SignatureVersion;
 use crate::credentials::{Credentials, Secret};
+
+/// Decoded query pairs of a received request, borrowing the parts that held no escape.
+type QueryPairs<'q> = [BorrowedPair<'q>];
 
 /// A request as the server received it.
 #[derive(Debug, Clone, Copy)]
@@ -258,8 +261,8 @@ pub fn verify(
     policy: &VerifyPolicy,
     lookup: &dyn Fn(&str) -> Option<Credentials>,
 ) -> Result<Verified, VerifyError> {
-    let query =
-        parse_query(req.raw_query).map_err(|e| invalid(format!("bad query string: {e}")))?;
+    let query = parse_query_borrowed(req.raw_query)
+        .map_err(|e| invalid(format!("bad query string: {e}")))?;
     if let Some(value) = req.headers.get(http::header::AUTHORIZATION) {
         let text = value
             .to_str()
@@ -364,7 +367,7 @@ fn check_skew(policy: &VerifyPolicy, request_time: DateTime<Utc>) -> Result<(), 
 
 fn verify_v1_header(
     req: &ReceivedRequest<'_>,
-    query: &[(String, String)],
+    query: &QueryPairs<'_>,
     policy: &VerifyPolicy,
     lookup: &dyn Fn(&str) -> Option<Credentials>,
     access_key_id: &str,
@@ -398,7 +401,7 @@ fn verify_v1_header(
 
 fn verify_v1_query(
     req: &ReceivedRequest<'_>,
-    query: &[(String, String)],
+    query: &QueryPairs<'_>,
     policy: &VerifyPolicy,
     lookup: &dyn Fn(&str) -> Option<Credentials>,
 ) -> Result<Verified, VerifyError> {
@@ -432,7 +435,7 @@ fn verify_v1_query(
 /// header auth, `Expires` for a presigned URL) and compares it with the one sent.
 fn check_v1_signature(
     req: &ReceivedRequest<'_>,
-    query: &[(String, String)],
+    query: &QueryPairs<'_>,
     creds: &Credentials,
     access_key_id: &str,
     date: &str,
@@ -525,7 +528,7 @@ fn parse_scope<'a>(credential: &'a str, policy: &VerifyPolicy) -> Result<Scope<'
 
 fn verify_v4_query(
     req: &ReceivedRequest<'_>,
-    query: &[(String, String)],
+    query: &QueryPairs<'_>,
     policy: &VerifyPolicy,
     lookup: &dyn Fn(&str) -> Option<Credentials>,
 ) -> Result<Verified, VerifyError> {
@@ -552,7 +555,7 @@ fn verify_v4_query(
 
 fn verify_v4(
     req: &ReceivedRequest<'_>,
-    query: &[(String, String)],
+    query: &QueryPairs<'_>,
     policy: &VerifyPolicy,
     lookup: &dyn Fn(&str) -> Option<Credentials>,
     claim: V4Claim<'_>,
@@ -636,7 +639,7 @@ fn verify_v4(
         None => Vec::new(),
     };
     let filtered;
-    let canonical_query: &[(String, String)] = if presigned {
+    let canonical_query: &QueryPairs<'_> = if presigned {
         filtered = query
             .iter()
             .filter(|(n, _)| n != "x-oss-signature")
