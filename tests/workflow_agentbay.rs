@@ -283,3 +283,59 @@ async fn anonymous_directory_upload_to_an_open_server_maps_relative_paths_to_key
     assert!(err.to_string().contains("directory"), "{err}");
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn anonymous_folder_download_lists_a_public_bucket_and_refuses_hostile_keys() {
+    let peer = start().await;
+    let public = peer.storage_from(&peer.config(PUBLIC_BUCKET));
+    for (key, body) in [
+        ("pub/a.txt", &b"alpha"[..]),
+        ("pub/sub dir/数据 #1.txt", &b"deep"[..]),
+        ("pub/../evil.txt", &b"escape"[..]),
+        ("other/b.txt", &b"not under the prefix"[..]),
+    ] {
+        public
+            .upload_by_file(key, Bytes::from_static(body), Some("text/plain"))
+            .await
+            .unwrap();
+    }
+    let dest = tempfile::tempdir().unwrap();
+    let target = dest.path().join("copy");
+    let url = format!("{}/{}/pub/", peer.server.endpoint(), PUBLIC_BUCKET);
+    let report = download_anonymous(&url, &target, None).await.unwrap();
+    assert_eq!(report.success_count, 2, "{report:?}");
+    assert_eq!(report.status, BatchStatus::PartiallyFailed, "{report:?}");
+    let refused: Vec<_> = report
+        .files
+        .iter()
+        .filter(|f| f.status == FileStatus::Refused)
+        .collect();
+    assert_eq!(refused.len(), 1, "{report:?}");
+    assert_eq!(refused[0].key, "pub/../evil.txt");
+    assert_eq!(std::fs::read(target.join("a.txt")).unwrap(), b"alpha");
+    assert_eq!(
+        std::fs::read(target.join("sub dir").join("数据 #1.txt")).unwrap(),
+        b"deep"
+    );
+    assert!(
+        !dest.path().join("evil.txt").exists(),
+        "a hostile key escaped"
+    );
+    assert!(
+        !target.join("b.txt").exists(),
+        "an object outside the prefix came down"
+    );
+
+    // A private bucket cannot be listed anonymously: a clear error, nothing written.
+    peer.storage()
+        .upload_by_file("x.txt", Bytes::from_static(b"x"), Some("text/plain"))
+        .await
+        .unwrap();
+    let private = format!("{}/{}/", peer.server.endpoint(), BUCKET);
+    let nowhere = dest.path().join("private");
+    let err = download_anonymous(&private, &nowhere, None)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("403"), "{err}");
+    assert!(!nowhere.exists());
+}

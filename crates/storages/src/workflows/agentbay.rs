@@ -611,11 +611,20 @@ pub async fn upload_anonymous(
 /// Downloads `url` (presigned or public) with a plain HTTP GET, without credentials, into
 /// `local_path` (a file path, or an existing directory to hold it under the URL's file name),
 /// through a temporary file renamed into place when complete.
+///
+/// A query-less URL whose path ends with `/` names a folder of a public-read bucket
+/// (`http://127.0.0.1:9000/bucket/photos/` path-style for IP and `localhost` hosts, else
+/// `https://bucket.oss-cn-hangzhou.aliyuncs.com/photos/`): it is listed anonymously
+/// (ListObjectsV2) and every object under it is downloaded to `local_path` + its relative key;
+/// keys that would land outside `local_path` are refused and reported, never written.
 pub async fn download_anonymous(
     url: &str,
     local_path: &Path,
     progress: Option<ProgressFn>,
 ) -> Result<TransferReport, WorkflowError> {
+    if let Some(folder) = PublicFolder::from_url(url)? {
+        return folder.download(local_path, progress).await;
+    }
     let target = if local_path.is_dir() {
         let parsed = url::Url::parse(url.trim())
             .map_err(|e| WorkflowError::invalid("url", format!("{}: {e}", redact_url(url))))?;
@@ -647,6 +656,163 @@ pub async fn download_anonymous(
         ),
     };
     Ok(TransferReport::from_files(vec![outcome]))
+}
+
+/// Largest listing page accepted from a server (1000 keys of 1023 bytes, URL-encoded, fit).
+const MAX_LISTING_BYTES: usize = 16 * 1024 * 1024;
+
+/// A folder of a public-read bucket named by a URL: the bucket's root URL and the key prefix.
+struct PublicFolder {
+    /// `scheme://host[:port]/` (virtual-hosted) or `scheme://host[:port]/bucket/` (path-style).
+    root: String,
+    /// The decoded key prefix, ending with `/` (or empty for the whole bucket).
+    prefix: String,
+}
+
+impl PublicFolder {
+    /// The folder a query-less URL ending with `/` names; `None` for any other URL.
+    fn from_url(url: &str) -> Result<Option<PublicFolder>, WorkflowError> {
+        let parsed = url::Url::parse(url.trim())
+            .map_err(|e| WorkflowError::invalid("url", format!("{}: {e}", redact_url(url))))?;
+        if parsed.query().is_some() || !parsed.path().ends_with('/') {
+            return Ok(None);
+        }
+        let path = encoding::decode(parsed.path().trim_start_matches('/'))
+            .map_err(|e| WorkflowError::invalid("url", format!("{}: {e}", redact_url(url))))?;
+        let path_style = match parsed.host() {
+            Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+            Some(_) => true,
+            None => {
+                return Err(WorkflowError::invalid(
+                    "url",
+                    format!("{} has no host", redact_url(url)),
+                ))
+            }
+        };
+        let mut root = parsed.clone();
+        root.set_path("/");
+        let mut root = String::from(root);
+        let prefix = if path_style {
+            let (bucket, rest) = path.split_once('/').unwrap_or((path.as_str(), ""));
+            if encoding::validate_bucket_name(bucket).is_err() {
+                return Err(WorkflowError::invalid(
+                    "url",
+                    format!(
+                        "{} does not start with a bucket name (path-style for this host)",
+                        redact_url(url)
+                    ),
+                ));
+            }
+            root.push_str(bucket);
+            root.push('/');
+            rest.to_owned()
+        } else {
+            path
+        };
+        Ok(Some(PublicFolder { root, prefix }))
+    }
+
+    /// The URL of one object of the bucket.
+    fn object_url(&self, key: &str) -> String {
+        let encoded: Vec<String> = key.split('/').map(encoding::encode_strict).collect();
+        format!("{}{}", self.root, encoded.join("/"))
+    }
+
+    /// Every object under the prefix, listed anonymously page by page.
+    async fn list(&self) -> Result<Vec<jitstore_oss::xml::ObjectSummary>, WorkflowError> {
+        let mut objects = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut query = format!(
+                "list-type=2&max-keys=1000&encoding-type=url&prefix={}",
+                encoding::encode_strict(&self.prefix)
+            );
+            if let Some(token) = &token {
+                query.push_str("&continuation-token=");
+                query.push_str(&encoding::encode_strict(token));
+            }
+            let url = format!("{}?{query}", self.root);
+            let body = plain_http::get_document(&url, MAX_LISTING_BYTES).await?;
+            let page = jitstore_oss::xml::parse_list_objects_v2(&body).map_err(|e| {
+                WorkflowError::invalid("url", format!("{}: {e}", redact_url(&self.root)))
+            })?;
+            objects.extend(page.contents);
+            match page.next_continuation_token {
+                Some(next) if page.is_truncated => token = Some(next),
+                _ => return Ok(objects),
+            }
+        }
+    }
+
+    /// Downloads every object under the prefix into `local_path`.
+    async fn download(
+        &self,
+        local_path: &Path,
+        progress: Option<ProgressFn>,
+    ) -> Result<TransferReport, WorkflowError> {
+        let listed = self.list().await?;
+        if listed.is_empty() {
+            return Err(WorkflowError::invalid(
+                "url",
+                format!(
+                    "nothing under {}",
+                    redact_url(&self.object_url(&self.prefix))
+                ),
+            ));
+        }
+        let mut files = Vec::new();
+        let mut jobs = Vec::new();
+        for object in listed {
+            let Some(relative) = object.key.strip_prefix(self.prefix.as_str()) else {
+                files.push(FileOutcome::failed(
+                    object.key,
+                    None,
+                    FileStatus::Refused,
+                    "the listing returned a key outside the requested prefix".to_owned(),
+                ));
+                continue;
+            };
+            if relative.ends_with('/') && object.size == 0 {
+                continue; // a folder marker: nothing to write
+            }
+            match local_relative_path(relative).and_then(|rel| contained_target(local_path, &rel)) {
+                Ok(path) => jobs.push((object.key, path, object.size)),
+                Err(reason) => files.push(FileOutcome::failed(
+                    object.key,
+                    None,
+                    FileStatus::Refused,
+                    reason,
+                )),
+            }
+        }
+        let aggregate = Aggregate::new(Some(jobs.iter().map(|j| j.2).sum()), progress);
+        let done: Vec<FileOutcome> = stream::iter(jobs)
+            .map(|(key, path, _)| {
+                let per_file = aggregate.per_file();
+                let url = self.object_url(&key);
+                async move {
+                    match plain_http::get_to_file(&url, &path, per_file.as_ref()).await {
+                        Ok(got) => FileOutcome {
+                            key,
+                            path: Some(got.path),
+                            status: FileStatus::Success,
+                            size: Some(got.size),
+                            etag: None,
+                            crc64: got.crc64,
+                            error: None,
+                        },
+                        Err(e) => {
+                            FileOutcome::failed(key, Some(path), FileStatus::Error, e.to_string())
+                        }
+                    }
+                }
+            })
+            .buffer_unordered(DIRECTORY_CONCURRENCY)
+            .collect()
+            .await;
+        files.extend(done);
+        Ok(TransferReport::from_files(files))
+    }
 }
 
 /// AgentBay's OSS verbs on a storage (see [`OssStorage::agentbay`]).

@@ -153,6 +153,45 @@ fn transport_reason(e: &reqwest::Error) -> String {
     }
 }
 
+/// GETs `url` and returns its body, refusing answers larger than `limit` bytes (for small
+/// documents such as a listing page, never for objects).
+pub(crate) async fn get_document(url: &str, limit: usize) -> Result<Vec<u8>, WorkflowError> {
+    let response = http()
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| http_error("GET", url, transport_reason(&e), None))?;
+    if !response.status().is_success() {
+        return Err(failure("GET", url, response).await);
+    }
+    if response
+        .content_length()
+        .is_some_and(|len| len > limit as u64)
+    {
+        return Err(http_error(
+            "GET",
+            url,
+            format!("the answer is larger than {limit} bytes"),
+            None,
+        ));
+    }
+    let mut body = Vec::new();
+    let mut stream = response.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| http_error("GET", url, transport_reason(&e), None))?;
+        if body.len() + chunk.len() > limit {
+            return Err(http_error(
+                "GET",
+                url,
+                format!("the answer is larger than {limit} bytes"),
+                None,
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// GETs `url` into `dest` through a temporary file in the same folder, renamed into place
 /// only when the whole body arrived (and its CRC-64 matched when the answer carries one).
 pub(crate) async fn get_to_file(
