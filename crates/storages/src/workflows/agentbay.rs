@@ -103,6 +103,24 @@ pub struct FileOutcome {
 }
 
 impl FileOutcome {
+    fn succeeded(
+        key: String,
+        path: PathBuf,
+        size: u64,
+        etag: Option<String>,
+        crc64: Option<u64>,
+    ) -> Self {
+        FileOutcome {
+            key,
+            path: Some(path),
+            status: FileStatus::Success,
+            size: Some(size),
+            etag,
+            crc64,
+            error: None,
+        }
+    }
+
     fn failed(key: String, path: Option<PathBuf>, status: FileStatus, error: String) -> Self {
         FileOutcome {
             key,
@@ -384,15 +402,9 @@ impl OssStorage {
                         .upload_path_with(&key, &path, &UploadOptions::default(), &transfer)
                         .await
                     {
-                        Ok(up) => FileOutcome {
-                            key,
-                            path: Some(path),
-                            status: FileStatus::Success,
-                            size: Some(up.size),
-                            etag: Some(up.etag),
-                            crc64: up.crc64,
-                            error: None,
-                        },
+                        Ok(up) => {
+                            FileOutcome::succeeded(key, path, up.size, Some(up.etag), up.crc64)
+                        }
                         Err(e) => {
                             FileOutcome::failed(key, Some(path), FileStatus::Error, e.to_string())
                         }
@@ -524,15 +536,7 @@ impl OssStorage {
         transfer: &TransferOptions,
     ) -> FileOutcome {
         match self.download_to_with(&key, &path, transfer).await {
-            Ok(size) => FileOutcome {
-                key,
-                path: Some(path),
-                status: FileStatus::Success,
-                size: Some(size),
-                etag: None,
-                crc64: None,
-                error: None,
-            },
+            Ok(size) => FileOutcome::succeeded(key, path, size, None, None),
             Err(e) => FileOutcome::failed(key, Some(path), FileStatus::Error, e.to_string()),
         }
     }
@@ -583,15 +587,13 @@ pub async fn upload_anonymous(
             let per_file = aggregate.per_file();
             async move {
                 match plain_http::put_file(&target, &[], &path, per_file.as_ref()).await {
-                    Ok(put) => FileOutcome {
-                        key: redact_url(&target),
-                        path: Some(path),
-                        status: FileStatus::Success,
-                        size: Some(put.size),
-                        etag: put.etag,
-                        crc64: put.crc64,
-                        error: None,
-                    },
+                    Ok(put) => FileOutcome::succeeded(
+                        redact_url(&target),
+                        path,
+                        put.size,
+                        put.etag,
+                        put.crc64,
+                    ),
                     Err(e) => FileOutcome::failed(
                         redact_url(&target),
                         Some(path),
@@ -639,15 +641,7 @@ pub async fn download_anonymous(
         local_path.to_path_buf()
     };
     let outcome = match plain_http::get_to_file(url.trim(), &target, progress.as_ref()).await {
-        Ok(got) => FileOutcome {
-            key: redact_url(url),
-            path: Some(got.path),
-            status: FileStatus::Success,
-            size: Some(got.size),
-            etag: None,
-            crc64: got.crc64,
-            error: None,
-        },
+        Ok(got) => FileOutcome::succeeded(redact_url(url), got.path, got.size, None, got.crc64),
         Err(e) => FileOutcome::failed(
             redact_url(url),
             Some(target),
@@ -792,15 +786,7 @@ impl PublicFolder {
                 let url = self.object_url(&key);
                 async move {
                     match plain_http::get_to_file(&url, &path, per_file.as_ref()).await {
-                        Ok(got) => FileOutcome {
-                            key,
-                            path: Some(got.path),
-                            status: FileStatus::Success,
-                            size: Some(got.size),
-                            etag: None,
-                            crc64: got.crc64,
-                            error: None,
-                        },
+                        Ok(got) => FileOutcome::succeeded(key, got.path, got.size, None, got.crc64),
                         Err(e) => {
                             FileOutcome::failed(key, Some(path), FileStatus::Error, e.to_string())
                         }

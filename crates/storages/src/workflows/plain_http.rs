@@ -153,9 +153,9 @@ fn transport_reason(e: &reqwest::Error) -> String {
     }
 }
 
-/// GETs `url` and returns its body, refusing answers larger than `limit` bytes (for small
-/// documents such as a listing page, never for objects).
-pub(crate) async fn get_document(url: &str, limit: usize) -> Result<Vec<u8>, WorkflowError> {
+/// Sends a credential-less GET of `url`; a non-2xx answer becomes an error naming its status
+/// and OSS code.
+async fn send_get(url: &str) -> Result<reqwest::Response, WorkflowError> {
     let response = http()
         .get(url)
         .send()
@@ -164,6 +164,13 @@ pub(crate) async fn get_document(url: &str, limit: usize) -> Result<Vec<u8>, Wor
     if !response.status().is_success() {
         return Err(failure("GET", url, response).await);
     }
+    Ok(response)
+}
+
+/// GETs `url` and returns its body, refusing answers larger than `limit` bytes (for small
+/// documents such as a listing page, never for objects).
+pub(crate) async fn get_document(url: &str, limit: usize) -> Result<Vec<u8>, WorkflowError> {
+    let response = send_get(url).await?;
     if response
         .content_length()
         .is_some_and(|len| len > limit as u64)
@@ -199,14 +206,7 @@ pub(crate) async fn get_to_file(
     dest: &Path,
     progress: Option<&ProgressFn>,
 ) -> Result<GetAnswer, WorkflowError> {
-    let response = http()
-        .get(url)
-        .send()
-        .await
-        .map_err(|e| http_error("GET", url, transport_reason(&e), None))?;
-    if !response.status().is_success() {
-        return Err(failure("GET", url, response).await);
-    }
+    let response = send_get(url).await?;
     let header = |name: &str| {
         response
             .headers()
