@@ -39,3 +39,25 @@ fn closed_stdout_does_not_panic() {
         "ended by SIGPIPE like other tools"
     );
 }
+
+#[test]
+fn serve_outlives_a_closed_stdout() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jitstore"))
+        .args(["serve", "--data"])
+        .arg(data.path())
+        .args(["--addr", "127.0.0.1:0", "--bucket", "bench"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start jitstore serve");
+    drop(child.stdout.take()); // its address lines go to a pipe nobody reads
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let still_running = child.try_wait().expect("poll the server").is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        still_running,
+        "the server died when its stdout reader went away"
+    );
+}

@@ -121,8 +121,12 @@ async fn run(cli: Cli) -> CliResult {
 }
 
 /// Parses the command line, runs the verb, and maps failures to exit code 1.
-pub(crate) fn main() -> ExitCode {
+/// `default_sigpipe` is applied for every verb but `serve` (see `main.rs`).
+pub(crate) fn main(default_sigpipe: fn()) -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve(_)) {
+        default_sigpipe();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
