@@ -8,8 +8,10 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use once_cell::sync::OnceCell;
 
-use crate::catalog::{Catalog, Element, ElementKind};
-use crate::config::load_config;
+use serde_json::Value;
+
+use crate::catalog::{declared_types, Catalog, Element, ElementKind};
+use crate::config::{display_config, load_config};
 use crate::context::BuildContext;
 use crate::define::ElementDefine;
 use crate::env::Env;
@@ -22,6 +24,7 @@ use crate::registry::{ElementObject, ImplRegistry, Implementation, Implementatio
 pub struct LoadedElement {
     full_name: Arc<str>,
     type_name: Arc<str>,
+    declared_types: Arc<str>,
     object: ElementObject,
 }
 
@@ -35,6 +38,13 @@ impl LoadedElement {
     /// `storages.CompanyOss -> storages.OssType`).
     pub fn type_name(&self) -> &Arc<str> {
         &self.type_name
+    }
+
+    /// The Types it declares, from its own `type` up to the implementing one, as errors name
+    /// them: `storages.CompanyOss -> storages.OssType` for an instance of
+    /// `storages.CompanyOss`; the implementing Type alone for a direct instance.
+    pub fn declared_types(&self) -> &Arc<str> {
+        &self.declared_types
     }
 
     /// The built object.
@@ -98,6 +108,7 @@ pub struct AppBuilder {
     implementations: Vec<Implementation>,
     sources: Vec<Arc<dyn ImplementationSource>>,
     plugins: bool,
+    keep_broken: bool,
 }
 
 impl fmt::Debug for AppBuilder {
@@ -146,10 +157,28 @@ impl AppBuilder {
         self
     }
 
+    /// Whether a broken element declaration (an unreadable or malformed e.json, an element
+    /// defined twice in one app, an override of a protected element) is left out and kept in
+    /// [`App::broken_elements`] instead of failing [`open`](Self::open) (default `false`).
+    /// Problems of the app itself (app.json, `extends`) still fail it. For tools that list
+    /// every problem at once, such as `jitstore elements`.
+    pub fn keep_broken(mut self, keep: bool) -> Self {
+        self.keep_broken = keep;
+        self
+    }
+
     /// Loads app.json, the `extends` apps and every e.json.
     pub fn open(self) -> Result<App, ElementError> {
-        let loaded = load_layers(&self.root)?;
-        let catalog = Catalog::build(loaded)?;
+        let mut registry = ImplRegistry::from_inventory();
+        for implementation in self.implementations {
+            registry.add(implementation);
+        }
+        let (loaded, broken) = load_layers(&self.root, self.keep_broken)?;
+        let catalog = Catalog::build(
+            loaded,
+            &|name| !registry.all(name).is_empty(),
+            self.keep_broken.then_some(broken),
+        )?;
         let root = catalog
             .layers
             .first()
@@ -167,10 +196,6 @@ impl AppBuilder {
                 )
             })
             .collect();
-        let mut registry = ImplRegistry::from_inventory();
-        for implementation in self.implementations {
-            registry.add(implementation);
-        }
         Ok(App {
             inner: Arc::new(AppInner {
                 root,
@@ -201,6 +226,7 @@ impl App {
             implementations: Vec::new(),
             sources: Vec::new(),
             plugins: true,
+            keep_broken: false,
         }
     }
 
@@ -245,6 +271,23 @@ impl App {
             .collect();
         all.sort_by(|a, b| a.full_name().cmp(b.full_name()));
         all
+    }
+
+    /// The element declarations left out because they are broken, when the app was opened
+    /// with [`AppBuilder::keep_broken`] (empty otherwise). Each error names the element
+    /// (when its folder gives a fullName) and the file.
+    pub fn broken_elements(&self) -> &[ElementError] {
+        &self.inner.catalog.broken
+    }
+
+    /// The config `full_name` is built with, for display: its own `<Name>.json` merged over
+    /// the config defaults of the Types in its chain, with every `{{VAR}}` placeholder kept as
+    /// written (its value is never inserted). `None` when no file in the chain holds a config.
+    /// Literal values are returned as written: mask secret-looking keys before printing.
+    pub fn effective_config(&self, full_name: &str) -> Result<Option<Value>, ElementError> {
+        let element = self.element(full_name)?;
+        let chain = self.inner.catalog.chain(element)?;
+        display_config(&chain)
     }
 
     /// The chain `full_name -> Type -> ... -> Meta`.
@@ -331,7 +374,7 @@ impl App {
             .cloned()
             .ok_or_else(|| ElementError::WrongObjectType {
                 full_name: full_name.to_owned(),
-                type_name: loaded.type_name.to_string(),
+                type_name: loaded.declared_types.to_string(),
                 expected: std::any::type_name::<T>(),
             })
     }
@@ -376,6 +419,7 @@ impl App {
             Arc::new(LoadedElement {
                 full_name: full_name.into(),
                 type_name: type_name.into(),
+                declared_types: type_name.into(),
                 object,
             }),
         );
@@ -452,7 +496,8 @@ impl App {
     fn build(&self, element: &Element) -> Result<LoadedElement, ElementError> {
         let chain = self.inner.catalog.instance_chain(element)?;
         let (type_name, implementation) = self.implementation_for(&chain)?;
-        let config = load_config(&chain, &type_name, &self.inner.env)?;
+        let declared = declared_types(&chain, &type_name);
+        let config = load_config(&chain, &declared, &self.inner.env)?;
         let ctx = BuildContext {
             element,
             chain: &chain,
@@ -467,7 +512,7 @@ impl App {
                 Ok(error) => *error,
                 Err(source) => ElementError::Build {
                     full_name: element.full_name().to_owned(),
-                    type_name: type_name.clone(),
+                    type_name: declared.clone(),
                     source,
                 },
             }
@@ -475,6 +520,7 @@ impl App {
         Ok(LoadedElement {
             full_name: element.full_name().into(),
             type_name: type_name.into(),
+            declared_types: declared.into(),
             object,
         })
     }

@@ -4,10 +4,11 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::define::{AccessModifier, ElementDefine};
+use crate::define::{AccessModifier, DeclaredKind, ElementDefine};
 use crate::error::{ChainNames, ElementError};
 use crate::framework::FrameworkElement;
 use crate::layers::{parse_json_file, AppLayer, LoadedLayer};
+use crate::plugin::is_library_entry;
 
 /// The role of an element in its family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,11 +117,66 @@ impl Element {
     }
 }
 
+/// The role of `element`:
+/// - a Meta has `"type": ""`;
+/// - `"elementKind"` in e.json decides when given;
+/// - a Type is named as `type` by another element, or brings an implementation (registered
+///   under its fullName, or a plugin library in `backendBundleEntry` next to a Meta), or is
+///   declared by the framework layer;
+/// - anything else is an instance, including one whose `type` names a Meta directly (an
+///   error when it is built, as for any instance).
+fn classify(
+    element: &Element,
+    referenced: &HashSet<String>,
+    metas: &HashSet<String>,
+    has_implementation: &dyn Fn(&str) -> bool,
+) -> ElementKind {
+    if element.define.is_meta() {
+        return ElementKind::Meta;
+    }
+    match element.define.element_kind {
+        Some(DeclaredKind::Type) => return ElementKind::Type,
+        Some(DeclaredKind::Instance) => return ElementKind::Instance,
+        None => {}
+    }
+    let names_a_meta = element.type_name().is_some_and(|t| metas.contains(t));
+    let plugin_library = names_a_meta
+        && element
+            .define
+            .backend_bundle_entry
+            .as_deref()
+            .is_some_and(is_library_entry);
+    let framework = matches!(element.origin, ElementOrigin::Framework(_));
+    if referenced.contains(&element.full_name)
+        || has_implementation(&element.full_name)
+        || plugin_library
+        || framework
+    {
+        ElementKind::Type
+    } else {
+        ElementKind::Instance
+    }
+}
+
+/// The Types `chain` declares from the element's own `type` up to `implementing` (inclusive),
+/// joined with ` -> `: `storages.CompanyOss -> storages.OssType`, or just the implementing
+/// Type when the element names it directly. Used wherever an error names "the Type".
+pub(crate) fn declared_types(chain: &[&Element], implementing: &str) -> String {
+    let declared: Vec<&str> = chain.iter().skip(1).map(|e| e.full_name()).collect();
+    match declared.iter().position(|name| *name == implementing) {
+        Some(index) => declared[..=index].join(" -> "),
+        None => implementing.to_owned(),
+    }
+}
+
 /// The merged element table.
 #[derive(Debug)]
 pub(crate) struct Catalog {
     pub layers: Vec<AppLayer>,
     pub elements: HashMap<String, Element>,
+    /// Element declarations left out because they are broken (only when opened with
+    /// `keep_broken`; otherwise the first one fails the open).
+    pub broken: Vec<ElementError>,
 }
 
 fn framework_elements(layer: usize) -> Result<Vec<Element>, ElementError> {
@@ -146,7 +202,18 @@ fn framework_elements(layer: usize) -> Result<Vec<Element>, ElementError> {
 
 impl Catalog {
     /// Merges loaded layers (nearest first) and the framework layer.
-    pub fn build(loaded: Vec<LoadedLayer>) -> Result<Catalog, ElementError> {
+    ///
+    /// `has_implementation` says whether an implementation is registered under a fullName
+    /// (an element that brings its own implementation is a Type).
+    ///
+    /// `broken` holds the declarations that could not be parsed. When it is `Some`, elements
+    /// defined twice in one layer or overriding a protected one are added to it and left out;
+    /// when it is `None`, they fail the build.
+    pub fn build(
+        loaded: Vec<LoadedLayer>,
+        has_implementation: &dyn Fn(&str) -> bool,
+        mut broken: Option<Vec<ElementError>>,
+    ) -> Result<Catalog, ElementError> {
         let framework_layer = loaded.len();
         let mut elements: HashMap<String, Element> = HashMap::new();
         let mut layers = Vec::with_capacity(loaded.len());
@@ -174,34 +241,51 @@ impl Catalog {
         }
         per_layer.push(framework_elements(framework_layer)?);
 
+        let mut refused: HashSet<String> = HashSet::new();
         for layer_elements in per_layer {
             let mut in_this_layer: HashMap<String, PathBuf> = HashMap::new();
             for element in layer_elements {
+                if refused.contains(&element.full_name) {
+                    continue;
+                }
                 let file = element
                     .define_file()
                     .map(Path::to_path_buf)
                     .unwrap_or_default();
-                if let Some(first) = in_this_layer.insert(element.full_name.clone(), file.clone()) {
-                    return Err(ElementError::DuplicateElement {
-                        full_name: element.full_name,
+                let problem = if let Some(first) =
+                    in_this_layer.insert(element.full_name.clone(), file.clone())
+                {
+                    Some(ElementError::DuplicateElement {
+                        full_name: element.full_name.clone(),
                         first,
                         second: file,
-                    });
-                }
-                match elements.get(&element.full_name) {
-                    None => {
-                        elements.insert(element.full_name.clone(), element);
-                    }
-                    Some(nearer) => {
+                    })
+                } else {
+                    match elements.get(&element.full_name) {
+                        None => {
+                            elements.insert(element.full_name.clone(), element);
+                            continue;
+                        }
                         // `element` is farther away: it is overridden, unless it forbids it.
-                        if element.define.access_modifier == AccessModifier::Protected {
-                            return Err(ElementError::ProtectedOverride {
+                        Some(nearer)
+                            if element.define.access_modifier == AccessModifier::Protected =>
+                        {
+                            Some(ElementError::ProtectedOverride {
                                 full_name: element.full_name.clone(),
                                 protected_in: PathBuf::from(element.describe_origin()),
                                 overridden_in: PathBuf::from(nearer.describe_origin()),
-                            });
+                            })
                         }
+                        Some(_) => None,
                     }
+                };
+                if let Some(problem) = problem {
+                    let Some(broken) = broken.as_mut() else {
+                        return Err(problem);
+                    };
+                    broken.push(problem);
+                    elements.remove(&element.full_name);
+                    refused.insert(element.full_name);
                 }
             }
         }
@@ -218,17 +302,13 @@ impl Catalog {
             .map(|e| e.full_name.clone())
             .collect();
         for element in elements.values_mut() {
-            element.kind = if element.define.is_meta() {
-                ElementKind::Meta
-            } else if referenced.contains(&element.full_name)
-                || element.type_name().is_some_and(|t| metas.contains(t))
-            {
-                ElementKind::Type
-            } else {
-                ElementKind::Instance
-            };
+            element.kind = classify(element, &referenced, &metas, has_implementation);
         }
-        Ok(Catalog { layers, elements })
+        Ok(Catalog {
+            layers,
+            elements,
+            broken: broken.unwrap_or_default(),
+        })
     }
 
     /// True when `element` may be used from the app itself: private elements of parent apps
@@ -260,6 +340,7 @@ impl Catalog {
     /// A private element is reachable only from elements of its own app layer.
     pub fn chain<'a>(&'a self, element: &'a Element) -> Result<Vec<&'a Element>, ElementError> {
         let mut chain = vec![element];
+        let mut seen: HashSet<&str> = HashSet::from([element.full_name()]);
         let mut current = element;
         loop {
             let Some(type_name) = current.type_name() else {
@@ -282,7 +363,15 @@ impl Catalog {
                 {
                     next
                 }
-                _ => {
+                Some(private) => {
+                    return Err(ElementError::PrivateType {
+                        full_name: element.full_name.clone(),
+                        chain: names(),
+                        type_name: type_name.to_owned(),
+                        declared_in: private.describe_origin(),
+                    })
+                }
+                None => {
                     return Err(ElementError::UnknownType {
                         full_name: element.full_name.clone(),
                         chain: names(),
@@ -290,7 +379,7 @@ impl Catalog {
                     })
                 }
             };
-            if chain.iter().any(|e| e.full_name == next.full_name) {
+            if !seen.insert(next.full_name()) {
                 let mut cycle = names();
                 cycle.0.push(next.full_name.clone());
                 return Err(ElementError::TypeCycle {
@@ -303,8 +392,8 @@ impl Catalog {
         }
     }
 
-    /// The chain of an element to be built as an instance: it must not be a Meta, and its
-    /// `type` must name a Type rather than a Meta.
+    /// The chain of an element to be built as an instance: it must be neither a Meta nor a
+    /// Type, and its `type` must name a Type rather than a Meta.
     pub fn instance_chain<'a>(
         &'a self,
         element: &'a Element,
@@ -315,6 +404,12 @@ impl Catalog {
             });
         }
         let chain = self.chain(element)?;
+        if element.kind == ElementKind::Type {
+            return Err(ElementError::TypeNotInstance {
+                full_name: element.full_name.clone(),
+                chain: ChainNames(chain.iter().map(|e| e.full_name.clone()).collect()),
+            });
+        }
         if chain.len() == 2 {
             return Err(ElementError::MetaAsInstanceType {
                 full_name: element.full_name.clone(),

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use crate::catalog::{Element, ElementKind};
 use crate::define::VariableDecl;
-use crate::env::{substitute, Env, Substituted};
+use crate::env::{placeholders_as_text, substitute, Env, Substituted};
 use crate::error::{ConfigIssue, ElementError, Location};
 use crate::json::{diagnose, offset_of, position_of, FieldPath, JsonLocator};
 
@@ -51,6 +51,9 @@ pub fn config_file_of(element: &Element) -> Option<PathBuf> {
         .map(|dir| dir.join(format!("{}.json", element.name())))
 }
 
+/// Overlays `over` on `base`: objects merged key by key, other values replaced. Recursive over
+/// nesting, which is bounded: every value comes from `serde_json`, whose parser refuses
+/// documents nested deeper than 128 levels.
 fn merge(base: &mut Value, over: Value) {
     match (base, over) {
         (Value::Object(base), Value::Object(over)) => {
@@ -67,7 +70,56 @@ fn merge(base: &mut Value, over: Value) {
     }
 }
 
+/// The config files of `chain` that exist, nearest first: the element's own, then its Types'
+/// defaults (Metas carry none).
+fn config_files_of<'a>(chain: &'a [&'a Element]) -> impl Iterator<Item = (usize, PathBuf)> + 'a {
+    chain
+        .iter()
+        .enumerate()
+        .filter(|(index, element)| *index == 0 || element.kind() != ElementKind::Meta)
+        .filter_map(|(index, element)| config_file_of(element).map(|path| (index, path)))
+}
+
+/// The config `chain[0]` would be built with, for display: its own `<Name>.json` merged over
+/// its Types' defaults, with every `{{VAR}}` placeholder kept as written (never its value).
+/// `None` when no file of the chain holds a config.
+pub(crate) fn display_config(chain: &[&Element]) -> Result<Option<Value>, ElementError> {
+    let element = chain[0];
+    let type_name = chain
+        .get(1)
+        .map(|t| t.full_name().to_owned())
+        .unwrap_or_default();
+    let mut texts = Vec::new();
+    for (_, path) in config_files_of(chain) {
+        match std::fs::read_to_string(&path) {
+            Ok(text) => texts.push((path, placeholders_as_text(&text).text)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(error) => return Err(ElementError::io(&path, Some(element.full_name()), error)),
+        }
+    }
+    if texts.is_empty() {
+        return Ok(None);
+    }
+    let mut merged = Value::Object(Map::new());
+    for (path, text) in texts.iter().rev() {
+        let value: Value = serde_json::from_str(text).map_err(|error| {
+            let diagnostic = diagnose(text, &error);
+            ElementError::Config(Box::new(ConfigIssue {
+                full_name: element.full_name().to_owned(),
+                type_name: type_name.clone(),
+                location: Location::at(path, diagnostic.position),
+                field: None,
+                message: format!("malformed JSON: {}", diagnostic.message),
+            }))
+        })?;
+        merge(&mut merged, value);
+    }
+    Ok(Some(merged))
+}
+
 /// Reads, substitutes and merges the config files of `chain` (`chain[0]` is the instance).
+/// `type_name` is what errors call the element's Type (its declared Types up to the
+/// implementing one).
 pub(crate) fn load_config(
     chain: &[&Element],
     type_name: &str,
@@ -103,13 +155,7 @@ pub(crate) fn load_config(
 
     let own_file = config_file_of(instance).unwrap_or_default();
     let mut files = Vec::new();
-    for (index, element) in chain.iter().enumerate() {
-        if index > 0 && element.kind() == ElementKind::Meta {
-            continue;
-        }
-        let Some(path) = config_file_of(element) else {
-            continue;
-        };
+    for (index, path) in config_files_of(chain) {
         let original = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {

@@ -16,6 +16,19 @@ pub enum AccessModifier {
     Private,
 }
 
+/// The role an element declares for itself with `elementKind` in e.json, for the cases its
+/// chain cannot tell: a Type with config defaults that no instance names yet is otherwise
+/// taken for an instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeclaredKind {
+    /// `"elementKind": "Type"`: a Type (never built as an instance).
+    #[serde(alias = "type")]
+    Type,
+    /// `"elementKind": "Instance"`: an instance.
+    #[serde(alias = "instance")]
+    Instance,
+}
+
 /// One declared environment variable (`variables[]` in e.json).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -67,6 +80,9 @@ pub struct ElementDefine {
     /// Cache scope: 0 process-wide (the only one implemented), 1 per request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_level: Option<u8>,
+    /// The role declared with `elementKind` (`"Type"` or `"Instance"`), when the element says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub element_kind: Option<DeclaredKind>,
     /// Every other key, kept for Types that want them.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -83,6 +99,7 @@ impl ElementDefine {
             variables: Vec::new(),
             access_modifier: AccessModifier::Public,
             cache_level: None,
+            element_kind: None,
             extra: Map::new(),
         }
     }

@@ -111,7 +111,8 @@ impl Substituted {
     }
 }
 
-/// Replaces every `{{NAME}}` (NAME: ASCII letters, digits, `_`) in JSON text. Inside JSON
+/// Replaces every `{{NAME}}` (NAME: ASCII letters, digits, `_`; spaces or tabs around it are
+/// trimmed, so `{{ NAME }}` is the same placeholder) in JSON text. Inside JSON
 /// strings the value is JSON-escaped, so quotes and backslashes in secrets cannot break or
 /// inject structure; outside strings it is inserted as written (e.g. a number).
 ///
@@ -119,6 +120,31 @@ impl Substituted {
 pub(crate) fn substitute<E>(
     text: &str,
     mut lookup: impl FnMut(&str) -> Result<String, E>,
+) -> Result<Substituted, E> {
+    substitute_in_context(text, |name, _in_string| lookup(name))
+}
+
+/// The config text with every placeholder kept as written instead of its value, still valid
+/// JSON: `"{{NAME}}"` inside a string stays, a bare `{{NAME}}` (e.g. a number) becomes the
+/// string `"{{NAME}}"`. For showing a config without revealing what the variables hold.
+pub(crate) fn placeholders_as_text(text: &str) -> Substituted {
+    let kept = substitute_in_context(text, |name, in_string| {
+        Ok::<String, std::convert::Infallible>(if in_string {
+            format!("{{{{{name}}}}}")
+        } else {
+            format!("\"{{{{{name}}}}}\"")
+        })
+    });
+    match kept {
+        Ok(substituted) => substituted,
+        Err(never) => match never {},
+    }
+}
+
+/// [`substitute`], with `lookup` also told whether the placeholder is inside a JSON string.
+fn substitute_in_context<E>(
+    text: &str,
+    mut lookup: impl FnMut(&str, bool) -> Result<String, E>,
 ) -> Result<Substituted, E> {
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
@@ -135,15 +161,22 @@ pub(crate) fn substitute<E>(
             continue;
         }
         if b == b'{' && bytes.get(i + 1) == Some(&b'{') {
-            let name_start = i + 2;
+            let blanks = |from: usize| {
+                bytes[from..]
+                    .iter()
+                    .take_while(|c| **c == b' ' || **c == b'\t')
+                    .count()
+            };
+            let name_start = i + 2 + blanks(i + 2);
             let name_len = bytes[name_start..]
                 .iter()
                 .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
                 .count();
             let name_end = name_start + name_len;
-            if name_len > 0 && bytes.get(name_end..name_end + 2) == Some(b"}}") {
+            let close = name_end + blanks(name_end);
+            if name_len > 0 && bytes.get(close..close + 2) == Some(b"}}") {
                 let name = &text[name_start..name_end];
-                let raw = lookup(name)?;
+                let raw = lookup(name, in_string)?;
                 let value = if in_string {
                     let quoted = serde_json::to_string(&raw).unwrap_or_default();
                     quoted[1..quoted.len().saturating_sub(1).max(1)].to_owned()
@@ -153,13 +186,13 @@ pub(crate) fn substitute<E>(
                 out.push_str(&text[copied_to..i]);
                 replacements.push(Replacement {
                     original_start: i,
-                    original_len: name_end + 2 - i,
+                    original_len: close + 2 - i,
                     new_start: out.len(),
                     new_len: value.len(),
                     value: value.clone(),
                 });
                 out.push_str(&value);
-                i = name_end + 2;
+                i = close + 2;
                 copied_to = i;
                 continue;
             }

@@ -224,6 +224,28 @@ pub enum ElementError {
         chain: ChainNames,
     },
 
+    /// An instance's `type` (or a Type further up its chain) is private to another app.
+    #[error("element {full_name}: its type {type_name} is private in {declared_in} and cannot be used from another app (chain {chain})")]
+    PrivateType {
+        /// The element being resolved.
+        full_name: String,
+        /// The chain walked so far.
+        chain: ChainNames,
+        /// The private Type.
+        type_name: String,
+        /// Where the private Type is declared.
+        declared_in: String,
+    },
+
+    /// A Type was asked for as an instance.
+    #[error("element {full_name} is a Type (chain {chain}), not an instance: build an instance that names it as its \"type\"")]
+    TypeNotInstance {
+        /// The Type's fullName.
+        full_name: String,
+        /// Its chain up to the Meta.
+        chain: ChainNames,
+    },
+
     /// A Meta was asked for as an instance.
     #[error("element {full_name} is a Meta (type \"\"), not an instance")]
     NotAnInstance {
@@ -256,7 +278,7 @@ pub enum ElementError {
     MissingConfig {
         /// The element.
         full_name: String,
-        /// Its Type.
+        /// Its declared Types up to the implementing one (see [`ConfigIssue::type_name`]).
         type_name: String,
         /// The file expected.
         file: PathBuf,
@@ -267,7 +289,7 @@ pub enum ElementError {
     MissingVariable {
         /// The element.
         full_name: String,
-        /// Its Type.
+        /// Its declared Types up to the implementing one (see [`ConfigIssue::type_name`]).
         type_name: String,
         /// The variable name.
         variable: String,
@@ -284,7 +306,7 @@ pub enum ElementError {
     Build {
         /// The element.
         full_name: String,
-        /// The implementing Type.
+        /// Its declared Types up to the implementing one (see [`ConfigIssue::type_name`]).
         type_name: String,
         /// The factory's error.
         source: BoxError,
@@ -295,7 +317,7 @@ pub enum ElementError {
     WrongObjectType {
         /// The element.
         full_name: String,
-        /// Its implementing Type.
+        /// Its declared Types up to the implementing one (see [`ConfigIssue::type_name`]).
         type_name: String,
         /// What the caller expected.
         expected: &'static str,
@@ -338,6 +360,8 @@ impl ElementError {
             | ElementError::TypeCycle { full_name, .. }
             | ElementError::MetaAsInstanceType { full_name, .. }
             | ElementError::NotAnInstance { full_name }
+            | ElementError::PrivateType { full_name, .. }
+            | ElementError::TypeNotInstance { full_name, .. }
             | ElementError::NoImplementation { full_name, .. }
             | ElementError::MissingConfig { full_name, .. }
             | ElementError::MissingVariable { full_name, .. }
@@ -357,7 +381,9 @@ impl ElementError {
 pub struct ConfigIssue {
     /// The element.
     pub full_name: String,
-    /// The Type whose config it is.
+    /// The Types the element declares, from its own `type` up to the Type whose
+    /// implementation builds it: `storages.CompanyOss -> storages.OssType` for an instance of
+    /// `storages.CompanyOss`, just `storages.OssType` for a direct instance.
     pub type_name: String,
     /// File, line and column.
     pub location: Location,

@@ -140,6 +140,19 @@ impl JsonLocator {
             .unwrap_or_default()
     }
 
+    /// The deepest field whose span contains `offset` with `offset` before its end: the
+    /// object or array that `offset` lies *inside*. serde reports a missing field at the
+    /// object's closing brace, which is also where the span of its last member ends; this
+    /// names the object rather than that member.
+    pub fn container_at(&self, offset: usize) -> FieldPath {
+        self.spans
+            .iter()
+            .filter(|(_, start, end)| *start <= offset && offset < *end)
+            .max_by_key(|(path, _, _)| path.0.len())
+            .map(|(path, _, _)| path.clone())
+            .unwrap_or_default()
+    }
+
     /// The byte offset where `path` starts (its key for object members).
     pub fn start_of(&self, path: &FieldPath) -> Option<usize> {
         self.spans
@@ -330,8 +343,17 @@ pub fn diagnose(text: &str, error: &serde_json::Error) -> JsonDiagnostic {
     let field = if syntax {
         None
     } else {
+        let missing = message.starts_with("missing field");
         let path = position
-            .map(|p| JsonLocator::new(text).path_at(offset_of(text, p)))
+            .map(|p| {
+                let locator = JsonLocator::new(text);
+                let offset = offset_of(text, p);
+                if missing {
+                    locator.container_at(offset)
+                } else {
+                    locator.path_at(offset)
+                }
+            })
             .unwrap_or_default();
         match (named_field(&message), message.starts_with("unknown field")) {
             // serde reports an unknown field at its key: the located path *is* the field.

@@ -10,8 +10,8 @@ use serde::de::DeserializeOwned;
 use crate::define::ElementDefine;
 use crate::discovery::{scan_dir, FoundElement, APP_FILE};
 use crate::error::{ElementError, Location};
-use crate::json::diagnose;
-use crate::manifest::AppManifest;
+use crate::json::{diagnose, position_of, FieldPath, JsonLocator, PathSegment};
+use crate::manifest::{suggest_app_json_key, AppManifest, APP_JSON_KEYS};
 
 /// One app folder of the layer stack.
 #[derive(Debug, Clone)]
@@ -58,7 +58,11 @@ pub(crate) fn parse_json_file<T: DeserializeOwned>(
 fn read_manifest(root: &Path) -> Result<(Option<PathBuf>, AppManifest), ElementError> {
     let file = root.join(APP_FILE);
     match std::fs::read_to_string(&file) {
-        Ok(text) => Ok((Some(file.clone()), parse_json_file(&file, &text, None)?)),
+        Ok(text) => {
+            let manifest: AppManifest = parse_json_file(&file, &text, None)?;
+            refuse_unknown_keys(&file, &text, &manifest)?;
+            Ok((Some(file.clone()), manifest))
+        }
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             Ok((None, AppManifest::default()))
         }
@@ -66,22 +70,73 @@ fn read_manifest(root: &Path) -> Result<(Option<PathBuf>, AppManifest), ElementE
     }
 }
 
+/// An app.json key the registry does not know is an error at its position, with the known key
+/// it most likely misspells.
+fn refuse_unknown_keys(
+    file: &Path,
+    text: &str,
+    manifest: &AppManifest,
+) -> Result<(), ElementError> {
+    let Some(key) = manifest.unknown_keys().next() else {
+        return Ok(());
+    };
+    let path = FieldPath(vec![PathSegment::Key(key.to_owned())]);
+    let position = JsonLocator::new(text)
+        .start_of(&path)
+        .map(|offset| position_of(text, offset));
+    let hint = match suggest_app_json_key(key) {
+        Some(known) => format!(" (did you mean `{known}`?)"),
+        None => String::new(),
+    };
+    Err(ElementError::InvalidField {
+        location: Location::at(file, position),
+        element: None,
+        field: key.to_owned(),
+        message: format!(
+            "unknown key `{key}`{hint}; app.json keys are {}",
+            APP_JSON_KEYS.join(", ")
+        ),
+    })
+}
+
 fn canonical(path: &Path) -> Result<PathBuf, ElementError> {
     std::fs::canonicalize(path).map_err(|e| ElementError::io(path, None, e))
 }
 
+/// An app being visited: its manifest and the `extends` entries not yet followed (the last
+/// entry is followed first).
+struct Visit {
+    root: PathBuf,
+    manifest_file: Option<PathBuf>,
+    manifest: AppManifest,
+    pending: Vec<String>,
+}
+
 /// Orders the app and its ancestors so that every app comes before the apps it extends and
 /// siblings keep their `extends` order (reverse post-order, visiting parents last-first).
+///
+/// The walk keeps its own stack instead of recursing, so an `extends` chain of any length is
+/// resolved without exhausting the thread's stack.
 struct Linearizer {
-    stack: Vec<PathBuf>,
+    stack: Vec<Visit>,
+    on_stack: HashSet<PathBuf>,
     done: HashSet<PathBuf>,
     post_order: Vec<AppLayer>,
 }
 
 impl Linearizer {
-    fn visit(&mut self, root: PathBuf) -> Result<(), ElementError> {
-        if let Some(index) = self.stack.iter().position(|p| *p == root) {
-            let mut chain = self.stack[index..].to_vec();
+    /// Starts visiting `root` unless it is done; an app already on the stack is a cycle.
+    fn enter(&mut self, root: PathBuf) -> Result<(), ElementError> {
+        if self.on_stack.contains(&root) {
+            let index = self
+                .stack
+                .iter()
+                .position(|visit| visit.root == root)
+                .unwrap_or(0);
+            let mut chain: Vec<PathBuf> = self.stack[index..]
+                .iter()
+                .map(|visit| visit.root.clone())
+                .collect();
             chain.push(root);
             return Err(ElementError::ExtendsCycle { chain });
         }
@@ -89,25 +144,45 @@ impl Linearizer {
             return Ok(());
         }
         let (manifest_file, manifest) = read_manifest(&root)?;
-        self.stack.push(root.clone());
-        for entry in manifest.extends.iter().rev() {
-            let resolved = root.join(entry);
-            if !resolved.is_dir() {
-                return Err(ElementError::ExtendsNotFound {
-                    app_json: manifest_file.clone().unwrap_or_else(|| root.join(APP_FILE)),
-                    path: entry.clone(),
-                    resolved,
-                });
-            }
-            self.visit(canonical(&resolved)?)?;
-        }
-        self.stack.pop();
-        self.done.insert(root.clone());
-        self.post_order.push(AppLayer {
+        self.on_stack.insert(root.clone());
+        self.stack.push(Visit {
+            pending: manifest.extends.clone(),
             root,
             manifest_file,
             manifest,
         });
+        Ok(())
+    }
+
+    fn run(&mut self, root: PathBuf) -> Result<(), ElementError> {
+        self.enter(root)?;
+        while let Some(visit) = self.stack.last_mut() {
+            if let Some(entry) = visit.pending.pop() {
+                let resolved = visit.root.join(&entry);
+                if !resolved.is_dir() {
+                    return Err(ElementError::ExtendsNotFound {
+                        app_json: visit
+                            .manifest_file
+                            .clone()
+                            .unwrap_or_else(|| visit.root.join(APP_FILE)),
+                        path: entry,
+                        resolved,
+                    });
+                }
+                self.enter(canonical(&resolved)?)?;
+                continue;
+            }
+            let Some(visit) = self.stack.pop() else {
+                break;
+            };
+            self.on_stack.remove(&visit.root);
+            self.done.insert(visit.root.clone());
+            self.post_order.push(AppLayer {
+                root: visit.root,
+                manifest_file: visit.manifest_file,
+                manifest: visit.manifest,
+            });
+        }
         Ok(())
     }
 }
@@ -123,10 +198,11 @@ pub(crate) fn app_layers(root: &Path) -> Result<Vec<AppLayer>, ElementError> {
     }
     let mut linearizer = Linearizer {
         stack: Vec::new(),
+        on_stack: HashSet::new(),
         done: HashSet::new(),
         post_order: Vec::new(),
     };
-    linearizer.visit(canonical(root)?)?;
+    linearizer.run(canonical(root)?)?;
     let mut layers = linearizer.post_order;
     layers.reverse();
     Ok(layers)
@@ -143,6 +219,10 @@ struct WalkQueue {
     pending: Vec<PathBuf>,
     busy: usize,
     failed: Option<ElementError>,
+    /// When set, a folder or e.json that cannot be read or parsed is recorded in `broken`
+    /// and the walk goes on; otherwise the first one stops it (`failed`).
+    keep_broken: bool,
+    broken: Vec<ElementError>,
 }
 
 /// Scans folders and parses e.json files from a shared queue until no folder is pending and
@@ -189,6 +269,7 @@ fn walk_worker(root: &Path, queue: &Mutex<WalkQueue>, wake: &Condvar) -> Vec<Dec
                     declared.push((found, define));
                 }
             }
+            Err(error) if state.keep_broken => state.broken.push(error),
             Err(error) => {
                 if state.failed.is_none() {
                     state.failed = Some(error);
@@ -200,8 +281,12 @@ fn walk_worker(root: &Path, queue: &Mutex<WalkQueue>, wake: &Condvar) -> Vec<Dec
 }
 
 /// Finds and parses every element of the app at `root`, spreading the folder reads and JSON
-/// parsing over the available cores. The result is sorted by folder.
-fn discover_and_parse(root: &Path) -> Result<Vec<Declared>, ElementError> {
+/// parsing over the available cores. The result is sorted by folder. With `keep_broken`,
+/// unreadable folders and e.json files are returned beside the elements instead of failing.
+fn discover_and_parse(
+    root: &Path,
+    keep_broken: bool,
+) -> Result<(Vec<Declared>, Vec<ElementError>), ElementError> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
@@ -210,6 +295,8 @@ fn discover_and_parse(root: &Path) -> Result<Vec<Declared>, ElementError> {
         pending: vec![root.to_path_buf()],
         busy: 0,
         failed: None,
+        keep_broken,
+        broken: Vec::new(),
     });
     let wake = Condvar::new();
     let mut declared: Vec<Declared> = if threads == 1 {
@@ -237,16 +324,21 @@ fn discover_and_parse(root: &Path) -> Result<Vec<Declared>, ElementError> {
         ));
     }
     declared.sort_by(|a, b| a.0.dir.cmp(&b.0.dir));
-    Ok(declared)
+    Ok((declared, state.broken))
 }
 
-/// Loads every layer's element declarations, nearest layer first.
-pub(crate) fn load_layers(root: &Path) -> Result<Vec<LoadedLayer>, ElementError> {
-    app_layers(root)?
-        .into_iter()
-        .map(|layer| {
-            let elements = discover_and_parse(&layer.root)?;
-            Ok(LoadedLayer { layer, elements })
-        })
-        .collect()
+/// Loads every layer's element declarations, nearest layer first. With `keep_broken`, the
+/// element folders that cannot be read or parsed are returned beside the layers.
+pub(crate) fn load_layers(
+    root: &Path,
+    keep_broken: bool,
+) -> Result<(Vec<LoadedLayer>, Vec<ElementError>), ElementError> {
+    let mut broken = Vec::new();
+    let mut loaded = Vec::new();
+    for layer in app_layers(root)? {
+        let (elements, layer_broken) = discover_and_parse(&layer.root, keep_broken)?;
+        broken.extend(layer_broken);
+        loaded.push(LoadedLayer { layer, elements });
+    }
+    Ok((loaded, broken))
 }

@@ -66,13 +66,13 @@ pub use app::{App, AppBuilder, LoadedElement};
 pub use catalog::{Element, ElementKind, ElementOrigin};
 pub use config::config_file_of;
 pub use context::BuildContext;
-pub use define::{AccessModifier, ElementDefine, VariableDecl};
+pub use define::{AccessModifier, DeclaredKind, ElementDefine, VariableDecl};
 pub use discovery::{full_name_of, APP_FILE, DEFINE_FILE};
 pub use env::Env;
 pub use error::{BoxError, ChainNames, ConfigIssue, ElementError, Location};
 pub use framework::FrameworkElement;
 pub use layers::AppLayer;
-pub use manifest::{AppManifest, AppSettings, DefaultElements};
+pub use manifest::{AppManifest, AppSettings, DefaultElements, APP_JSON_KEYS};
 pub use plugin::{
     is_library_entry, resolve_library_path, PluginCallError, PluginError, PluginInterface,
     PluginLibrary, PluginLoader, PluginObject, PluginProblem,

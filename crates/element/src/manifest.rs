@@ -48,7 +48,62 @@ pub struct AppManifest {
     pub other: Map<String, Value>,
 }
 
+/// The keys an `app.json` may hold: the ones this registry reads (`extends`, `settings`) and
+/// JitAI's informational ones. Any other key is reported (a typo such as `extend` would
+/// otherwise silently drop the parent apps).
+pub const APP_JSON_KEYS: &[&str] = &[
+    "appId",
+    "name",
+    "title",
+    "version",
+    "orgId",
+    "icon",
+    "theme",
+    "encrypted",
+    "description",
+    "extends",
+    "settings",
+];
+
+/// The number of single-character edits between `a` and `b` (Levenshtein distance).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+/// The known `app.json` key closest to `key`, when it is a likely typo of one.
+pub(crate) fn suggest_app_json_key(key: &str) -> Option<&'static str> {
+    APP_JSON_KEYS
+        .iter()
+        .map(|known| {
+            (
+                edit_distance(&key.to_ascii_lowercase(), &known.to_ascii_lowercase()),
+                *known,
+            )
+        })
+        .filter(|(distance, _)| *distance <= 2)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, known)| known)
+}
+
 impl AppManifest {
+    /// The keys of this app.json that are not in [`APP_JSON_KEYS`], sorted.
+    pub fn unknown_keys(&self) -> impl Iterator<Item = &str> {
+        self.other
+            .keys()
+            .map(String::as_str)
+            .filter(|key| !APP_JSON_KEYS.contains(key))
+    }
+
     /// `settings.defaultElement.<key>` as a fullName (e.g. `default_element("defaultStorage")`).
     pub fn default_element(&self, key: &str) -> Option<&str> {
         if key == "defaultStorage" {

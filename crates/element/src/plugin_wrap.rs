@@ -12,7 +12,7 @@
 //!   Type itself (e.g. `storages.OssType`); being non-built-in it wins over the built-in one,
 //!   which it can still build and wrap.
 
-use crate::catalog::Element;
+use crate::catalog::{declared_types, Element};
 use crate::context::BuildContext;
 use crate::error::{ChainNames, ElementError};
 use crate::registry::{ElementObject, Implementation};
@@ -86,9 +86,10 @@ impl BuildContext<'_> {
         implementation: &Implementation,
         config: serde_json::Value,
     ) -> Result<(String, ElementObject), ElementError> {
+        let declared = declared_types(self.chain, type_name);
         let mut resolved = self.config.clone();
         resolved.merged = config;
-        type_name.clone_into(&mut resolved.type_name);
+        resolved.type_name.clone_from(&declared);
         let inner = BuildContext {
             element: self.element,
             chain: self.chain,
@@ -103,7 +104,7 @@ impl BuildContext<'_> {
                 Ok(error) => *error,
                 Err(source) => ElementError::Build {
                     full_name: self.full_name().to_owned(),
-                    type_name: type_name.to_owned(),
+                    type_name: declared,
                     source,
                 },
             }

@@ -202,7 +202,7 @@ fn a_nested_unknown_field_in_type_defaults_names_the_type_file() {
     );
     let text = error_text(open_with(&app, &[]).get_element("tests.Team"));
     assert!(
-        text.contains("element tests.Team (type tests.EchoType)"),
+        text.contains("element tests.Team (type tests.CompanyEcho -> tests.EchoType)"),
         "{text}"
     );
     assert!(
