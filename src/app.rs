@@ -69,6 +69,15 @@ impl AppBuilder {
         }
     }
 
+    /// Leaves broken element declarations out (listed by
+    /// [`registry().broken_elements()`](jitstore_element::App::broken_elements)) instead of
+    /// failing to open; see [`jitstore_element::AppBuilder::keep_broken`].
+    pub fn keep_broken(self, keep: bool) -> Self {
+        AppBuilder {
+            inner: self.inner.keep_broken(keep),
+        }
+    }
+
     /// Loads app.json, the `extends` apps and every e.json.
     pub fn open(self) -> Result<App, Error> {
         Ok(App {
@@ -113,7 +122,7 @@ impl App {
         let loaded = self.registry.get_element(full_name)?;
         StorageHandle::from_loaded(&loaded).ok_or_else(|| Error::NotAStorage {
             element: full_name.to_owned(),
-            type_name: loaded.type_name().to_string(),
+            type_name: loaded.declared_types().to_string(),
         })
     }
 

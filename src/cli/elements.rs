@@ -1,9 +1,10 @@
 //! `jitstore elements`: every element with its Type chain and whether it builds (config
-//! validated), secrets masked. Exits non-zero when any element fails.
+//! validated), every broken declaration beside them, and with `--config` the effective config
+//! (Type defaults merged, secrets masked). Exits non-zero when anything fails.
 
 use std::path::Path;
 
-use jitstore::element::{config_file_of, App, Element, ElementKind};
+use jitstore::element::{App, Element, ElementError, ElementKind};
 use serde_json::Value;
 
 use super::CliResult;
@@ -11,7 +12,8 @@ use super::CliResult;
 /// Arguments of `elements`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Also print each instance's config file (secret values masked).
+    /// Also print each instance's and Type's effective config: its own `<Name>.json` merged
+    /// over its Types' defaults, `{{VAR}}` placeholders as written, secret values masked.
     #[arg(long)]
     config: bool,
 }
@@ -31,12 +33,19 @@ fn is_secret_key(key: &str) -> bool {
     SECRET_MARKERS.iter().any(|marker| key.contains(marker))
 }
 
+/// True for a value that is exactly one `{{VAR}}` placeholder (spaces inside allowed).
 fn is_placeholder(value: &str) -> bool {
-    value.starts_with("{{") && value.ends_with("}}") && !value[2..value.len() - 2].contains("{{")
+    value
+        .strip_prefix("{{")
+        .and_then(|rest| rest.strip_suffix("}}"))
+        .map(str::trim)
+        .is_some_and(|name| {
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        })
 }
 
 /// Masks the values of secret-looking keys, keeping `{{VAR}}` placeholders (which hold no
-/// secret) visible.
+/// secret) visible. Recursive over nesting, which `serde_json` bounds at 128 levels.
 fn mask(value: &mut Value) {
     match value {
         Value::Object(map) => {
@@ -54,17 +63,17 @@ fn mask(value: &mut Value) {
     }
 }
 
-fn masked_config(element: &Element) -> Option<String> {
-    let file = config_file_of(element)?;
-    let text = std::fs::read_to_string(&file).ok()?;
-    let shown = match serde_json::from_str::<Value>(&text) {
-        Ok(mut value) => {
+/// The effective config of `element`, masked, as one line of JSON (or the reason it cannot be
+/// shown); `None` when it has no config.
+fn masked_config(registry: &App, element: &Element) -> Option<String> {
+    match registry.effective_config(element.full_name()) {
+        Ok(Some(mut value)) => {
             mask(&mut value);
-            value.to_string()
+            Some(value.to_string())
         }
-        Err(_) => "(not valid JSON)".to_owned(),
-    };
-    Some(format!("{}: {shown}", file.display()))
+        Ok(None) => None,
+        Err(error) => Some(format!("(cannot be shown: {error})")),
+    }
 }
 
 fn kind_name(kind: ElementKind) -> &'static str {
@@ -75,31 +84,79 @@ fn kind_name(kind: ElementKind) -> &'static str {
     }
 }
 
-/// Resolves (and for instances builds) one element: `Ok(chain)` or the error text.
+/// Resolves (and for instances builds) one element: `Ok(chain)` or the error text. A Type's
+/// own config defaults must at least be readable JSON.
 fn check(registry: &App, element: &Element) -> Result<String, String> {
     let chain = registry
         .chain(element.full_name())
         .map_err(|e| e.to_string())?;
     let names: Vec<&str> = chain.iter().map(|e| e.full_name()).collect();
-    if element.kind() == ElementKind::Instance {
-        registry
-            .get_element(element.full_name())
-            .map_err(|e| e.to_string())?;
+    match element.kind() {
+        ElementKind::Instance => {
+            registry
+                .get_element(element.full_name())
+                .map_err(|e| e.to_string())?;
+        }
+        ElementKind::Type => {
+            registry
+                .effective_config(element.full_name())
+                .map_err(|e| e.to_string())?;
+        }
+        ElementKind::Meta => {}
     }
     Ok(names.join(" -> "))
 }
 
+/// The name a broken declaration is listed under: its fullName, else the file.
+fn broken_name(error: &ElementError) -> String {
+    if let Some(name) = error.element() {
+        return name.to_owned();
+    }
+    match error {
+        ElementError::Io { path, .. } => path.display().to_string(),
+        ElementError::InvalidFolderName { dir, .. } => dir.display().to_string(),
+        _ => "(unnamed)".to_owned(),
+    }
+}
+
+/// One row of the listing.
+enum Row<'a> {
+    Element(&'a Element),
+    Broken(String, &'a ElementError),
+}
+
+impl Row<'_> {
+    fn name(&self) -> &str {
+        match self {
+            Row::Element(element) => element.full_name(),
+            Row::Broken(name, _) => name,
+        }
+    }
+}
+
 pub(crate) async fn run(app: &Path, args: Args) -> CliResult {
-    let app = super::open_app(app)?;
+    // Broken declarations are listed, not fatal: every problem is reported in one run.
+    let app = jitstore::App::builder(app).keep_broken(true).open()?;
     let registry = app.registry();
-    let elements = registry.elements();
-    let width = elements
-        .iter()
-        .map(|e| e.full_name().len())
-        .max()
-        .unwrap_or(0);
+    let mut rows: Vec<Row<'_>> = registry.elements().into_iter().map(Row::Element).collect();
+    rows.extend(
+        registry
+            .broken_elements()
+            .iter()
+            .map(|error| Row::Broken(broken_name(error), error)),
+    );
+    rows.sort_by(|a, b| a.name().cmp(b.name()));
+    let width = rows.iter().map(|r| r.name().len()).max().unwrap_or(0);
     let mut failures = 0;
-    for element in &elements {
+    for row in &rows {
+        let element = match row {
+            Row::Broken(name, error) => {
+                failures += 1;
+                println!("{name:<width$}  {:<8}  ERROR  {error}", "unknown");
+                continue;
+            }
+            Row::Element(element) => element,
+        };
         let kind = kind_name(element.kind());
         match check(registry, element) {
             Ok(chain) => println!("{:<width$}  {kind:<8}  ok     {chain}", element.full_name()),
@@ -108,18 +165,14 @@ pub(crate) async fn run(app: &Path, args: Args) -> CliResult {
                 println!("{:<width$}  {kind:<8}  ERROR  {error}", element.full_name());
             }
         }
-        if args.config && element.kind() == ElementKind::Instance {
-            if let Some(config) = masked_config(element) {
+        if args.config && element.kind() != ElementKind::Meta {
+            if let Some(config) = masked_config(registry, element) {
                 println!("{:<width$}  config    {config}", "");
             }
         }
     }
     if failures > 0 {
-        return Err(format!(
-            "{failures} of {} elements failed to validate",
-            elements.len()
-        )
-        .into());
+        return Err(format!("{failures} of {} elements failed to validate", rows.len()).into());
     }
     Ok(())
 }
@@ -134,6 +187,8 @@ mod tests {
             "accessKeyId": "LTAI-visible",
             "accessKeySecret": "literal-secret",
             "securityToken": "{{OSS_STS_TOKEN}}",
+            "password": "{{ DB_PASSWORD }}",
+            "privateKey": "{{not a placeholder}}",
             "nested": {"password": 1234},
             "endPoint": "oss-cn-hangzhou.aliyuncs.com"
         });
@@ -141,6 +196,8 @@ mod tests {
         assert_eq!(value["accessKeyId"], "LTAI-visible");
         assert_eq!(value["accessKeySecret"], "***");
         assert_eq!(value["securityToken"], "{{OSS_STS_TOKEN}}");
+        assert_eq!(value["password"], "{{ DB_PASSWORD }}");
+        assert_eq!(value["privateKey"], "***");
         assert_eq!(value["nested"]["password"], "***");
         assert_eq!(value["endPoint"], "oss-cn-hangzhou.aliyuncs.com");
     }
