@@ -274,3 +274,40 @@ fn an_extends_chain_of_ten_thousand_apps_is_listed_without_aborting() {
         "{stdout}"
     );
 }
+
+#[test]
+fn storage_errors_name_the_declared_chain() {
+    let app = tempfile::tempdir().expect("temp");
+    write(
+        &app.path().join("storages/TeamDisk/e.json"),
+        r#"{"title": "Team disk", "type": "storages.DiskType", "backendBundleEntry": "."}"#,
+    );
+    write(
+        &app.path().join("storages/TeamDisk/TeamDisk.json"),
+        r#"{"directory": "appData/team"}"#,
+    );
+    write(
+        &app.path().join("storages/Notes/e.json"),
+        r#"{"title": "Notes", "type": "storages.TeamDisk", "backendBundleEntry": "."}"#,
+    );
+    write(&app.path().join("storages/Notes/Notes.json"), "{}");
+    let output = jitstore(app.path(), &["get", "Notes", "missing.txt", "-"]);
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(
+            "storages.Notes (storages.TeamDisk -> storages.DiskType): download `missing.txt`"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn using_a_type_as_a_storage_says_it_is_a_type() {
+    let app = disk_app();
+    let output = jitstore(app.path(), &["ls", "storages.DiskType"]);
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("storages.DiskType is a Type"), "{stderr}");
+    assert!(!stderr.contains("is a Meta"), "{stderr}");
+}

@@ -142,7 +142,8 @@ impl Error {
         &self.0.element
     }
 
-    /// The Type fullName (e.g. `storages.OssType`).
+    /// The Type fullName (e.g. `storages.OssType`); for an instance of a Type element, the
+    /// declared chain up to it (`storages.CompanyOss -> storages.OssType`).
     pub fn type_name(&self) -> &str {
         &self.0.type_name
     }

@@ -27,6 +27,9 @@ pub fn into_element_object(storage: Arc<dyn Storage>) -> ElementObject {
 pub struct StorageHandle {
     element: Arc<str>,
     type_name: Arc<str>,
+    /// What errors call the Type: the declared chain up to the implementing Type
+    /// (`storages.CompanyOss -> storages.OssType`), see `LoadedElement::declared_types`.
+    declared_types: Arc<str>,
     storage: Arc<dyn Storage>,
 }
 
@@ -46,9 +49,11 @@ impl StorageHandle {
         type_name: impl Into<Arc<str>>,
         storage: Arc<dyn Storage>,
     ) -> StorageHandle {
+        let type_name = type_name.into();
         StorageHandle {
             element: element.into(),
-            type_name: type_name.into(),
+            declared_types: type_name.clone(),
+            type_name,
             storage,
         }
     }
@@ -60,6 +65,7 @@ impl StorageHandle {
             .map(|storage| StorageHandle {
                 element: loaded.full_name().clone(),
                 type_name: loaded.type_name().clone(),
+                declared_types: loaded.declared_types().clone(),
                 storage: storage.clone(),
             })
     }
@@ -86,7 +92,7 @@ impl StorageHandle {
 
     fn wrap(&self, operation: Operation, key: Option<&str>) -> impl FnOnce(StorageError) -> Error {
         let element = self.element.clone();
-        let type_name = self.type_name.clone();
+        let type_name = self.declared_types.clone();
         let key = key.map(str::to_owned);
         move |source| Error::new(element, type_name, operation, key, source)
     }
@@ -210,7 +216,7 @@ impl StorageHandle {
     /// Every object under `prefix`, in key order.
     pub fn list(&self, prefix: &str) -> BoxStream<'static, Result<ObjectInfo, Error>> {
         let element = self.element.clone();
-        let type_name = self.type_name.clone();
+        let type_name = self.declared_types.clone();
         let key = prefix.to_owned();
         self.storage
             .list(prefix)
