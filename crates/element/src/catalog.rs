@@ -122,7 +122,7 @@ impl Element {
 /// - `"elementKind"` in e.json decides when given;
 /// - a Type is named as `type` by another element, or brings an implementation (registered
 ///   under its fullName, or a plugin library in `backendBundleEntry` next to a Meta), or is
-///   declared by the framework layer;
+///   declared by the framework layer next to a Meta;
 /// - anything else is an instance, including one whose `type` names a Meta directly (an
 ///   error when it is built, as for any instance).
 fn classify(
@@ -146,11 +146,13 @@ fn classify(
             .backend_bundle_entry
             .as_deref()
             .is_some_and(is_library_entry);
-    let framework = matches!(element.origin, ElementOrigin::Framework(_));
+    // The framework layer declares its Types next to their Meta; a framework element naming a
+    // Type (an embedded default instance, say) stays an instance.
+    let framework_type = names_a_meta && matches!(element.origin, ElementOrigin::Framework(_));
     if referenced.contains(&element.full_name)
         || has_implementation(&element.full_name)
         || plugin_library
-        || framework
+        || framework_type
     {
         ElementKind::Type
     } else {
