@@ -373,6 +373,17 @@ impl Catalog {
                         declared_in: private.describe_origin(),
                     })
                 }
+                None if self
+                    .broken
+                    .iter()
+                    .any(|error| error.element() == Some(type_name)) =>
+                {
+                    return Err(ElementError::BrokenType {
+                        full_name: element.full_name.clone(),
+                        chain: names(),
+                        type_name: type_name.to_owned(),
+                    })
+                }
                 None => {
                     return Err(ElementError::UnknownType {
                         full_name: element.full_name.clone(),

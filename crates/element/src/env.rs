@@ -246,6 +246,25 @@ mod tests {
     }
 
     #[test]
+    fn trims_spaces_inside_placeholders() {
+        let s = substitute(
+            r#"{"k": "{{ SK }}", "j": "{{	SK}}", "n": "{{ S K }}"}"#,
+            vars,
+        )
+        .expect("set");
+        assert_eq!(s.replacements.len(), 2);
+        assert!(s.text.contains("\"n\": \"{{ S K }}\""), "{}", s.text);
+    }
+
+    #[test]
+    fn keeps_placeholders_as_text_for_display() {
+        let s = placeholders_as_text(r#"{"k": "a{{ SK }}", "n": {{PORT}}}"#);
+        let value: serde_json::Value = serde_json::from_str(&s.text).expect("valid JSON");
+        assert_eq!(value["k"], "a{{SK}}");
+        assert_eq!(value["n"], "{{PORT}}");
+    }
+
+    #[test]
     fn maps_offsets_back_and_redacts() {
         let original = r#"{"k": "{{SK}}", "x": 1}"#;
         let s = substitute(original, vars).expect("set");

@@ -237,6 +237,18 @@ pub enum ElementError {
         declared_in: String,
     },
 
+    /// An instance's `type` (or a Type further up its chain) has a broken declaration that
+    /// was left out (see [`App::broken_elements`](crate::App::broken_elements)).
+    #[error("element {full_name}: its type {type_name} is left out because its declaration is broken (chain {chain})")]
+    BrokenType {
+        /// The element being resolved.
+        full_name: String,
+        /// The chain walked so far.
+        chain: ChainNames,
+        /// The Type whose declaration is broken.
+        type_name: String,
+    },
+
     /// A Type was asked for as an instance.
     #[error("element {full_name} is a Type (chain {chain}), not an instance: build an instance that names it as its \"type\"")]
     TypeNotInstance {
@@ -361,6 +373,7 @@ impl ElementError {
             | ElementError::MetaAsInstanceType { full_name, .. }
             | ElementError::NotAnInstance { full_name }
             | ElementError::PrivateType { full_name, .. }
+            | ElementError::BrokenType { full_name, .. }
             | ElementError::TypeNotInstance { full_name, .. }
             | ElementError::NoImplementation { full_name, .. }
             | ElementError::MissingConfig { full_name, .. }

@@ -432,6 +432,17 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_field_belongs_to_the_object_not_its_last_member() {
+        let text = r#"{"a": {"b": 1}, "c": "x"}"#;
+        let locator = JsonLocator::new(text);
+        let end = text.rfind('}').expect("end");
+        assert_eq!(locator.path_at(end).to_string(), "c");
+        assert!(locator.container_at(end).is_root());
+        let inner = text.find('}').expect("inner end");
+        assert_eq!(locator.container_at(inner).to_string(), "a");
+    }
+
+    #[test]
     fn offsets_round_trip() {
         let text = "ab\ncdé\nf";
         let p = position_of(text, text.find('f').expect("f"));

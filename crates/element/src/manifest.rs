@@ -116,3 +116,28 @@ impl AppManifest {
             .and_then(Value::as_str)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_the_key_a_typo_most_likely_means() {
+        assert_eq!(suggest_app_json_key("extend"), Some("extends"));
+        assert_eq!(suggest_app_json_key("Settings"), Some("settings"));
+        assert_eq!(suggest_app_json_key("appid"), Some("appId"));
+        assert_eq!(suggest_app_json_key("dependencies"), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn jitai_keys_are_not_unknown() {
+        let manifest: AppManifest =
+            serde_json::from_str(r#"{"orgId": "o", "version": "1", "extend": [], "zz": 1}"#)
+                .expect("parses");
+        assert_eq!(
+            manifest.unknown_keys().collect::<Vec<_>>(),
+            ["extend", "zz"]
+        );
+    }
+}

@@ -53,6 +53,27 @@ fn broken_declarations_are_kept_aside_and_the_rest_still_works() {
 }
 
 #[test]
+fn an_instance_of_a_broken_type_says_the_type_is_broken() {
+    let app = AppDir::new();
+    app.file(
+        "tests/TeamType/e.json",
+        r#"{"title": "t", "type": "tests.EchoType",}"#,
+    )
+    .element(
+        "tests/Team",
+        r#"{"title": "t", "type": "tests.TeamType"}"#,
+        Some(r#"{"greeting": "g"}"#),
+    );
+    let opened = open_keeping_broken(&app);
+    assert_eq!(opened.broken_elements().len(), 1);
+    let text = error_text(opened.get_element("tests.Team"));
+    assert!(
+        text.contains("its type tests.TeamType is left out because its declaration is broken"),
+        "{text}"
+    );
+}
+
+#[test]
 fn the_effective_config_merges_type_defaults_and_keeps_placeholders() {
     let app = AppDir::new();
     app.element(
