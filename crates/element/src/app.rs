@@ -162,6 +162,20 @@ impl AppBuilder {
     /// [`App::broken_elements`] instead of failing [`open`](Self::open) (default `false`).
     /// Problems of the app itself (app.json, `extends`) still fail it. For tools that list
     /// every problem at once, such as `jitstore elements`.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use jitstore_element::App;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// std::fs::create_dir_all(dir.path().join("storages/Bad"))?;
+    /// std::fs::write(dir.path().join("storages/Bad/e.json"), "{ not json")?;
+    /// assert!(App::open(dir.path()).is_err());
+    ///
+    /// let app = App::builder(dir.path()).keep_broken(true).open()?;
+    /// assert_eq!(app.broken_elements()[0].element(), Some("storages.Bad"));
+    /// # Ok(()) }
+    /// ```
     pub fn keep_broken(mut self, keep: bool) -> Self {
         self.keep_broken = keep;
         self
