@@ -25,7 +25,8 @@ use serde::Serialize;
 
 use super::dify::BatchStatus;
 use super::error::{redact_url, WorkflowError};
-use super::names::{contained_target, local_relative_path, segment_problem, MAX_KEY_BYTES};
+use super::listing_plan::plan_directory_download;
+use super::names::{segment_problem, MAX_KEY_BYTES};
 use super::plain_http;
 use crate::error::StorageError;
 use crate::handle::{into_element_object, StorageHandle};
@@ -121,7 +122,12 @@ impl FileOutcome {
         }
     }
 
-    fn failed(key: String, path: Option<PathBuf>, status: FileStatus, error: String) -> Self {
+    pub(crate) fn failed(
+        key: String,
+        path: Option<PathBuf>,
+        status: FileStatus,
+        error: String,
+    ) -> Self {
         FileOutcome {
             key,
             path,
@@ -488,34 +494,13 @@ impl OssStorage {
         tokio::fs::create_dir_all(local_path)
             .await
             .map_err(|e| WorkflowError::io(local_path, e))?;
-        let mut files = Vec::new();
-        let mut jobs = Vec::new();
-        for object in listed {
-            let relative = &object.key[prefix.len()..];
-            if relative.ends_with('/') && object.size == 0 {
-                // A folder marker: nothing to write, but its name is still checked.
-                if let Err(reason) = local_relative_path(relative.trim_end_matches('/')) {
-                    files.push(FileOutcome::failed(
-                        object.key.clone(),
-                        None,
-                        FileStatus::Refused,
-                        reason,
-                    ));
-                }
-                continue;
-            }
-            let target =
-                local_relative_path(relative).and_then(|rel| contained_target(local_path, &rel));
-            match target {
-                Ok(path) => jobs.push((object.key, path, object.size)),
-                Err(reason) => files.push(FileOutcome::failed(
-                    object.key,
-                    None,
-                    FileStatus::Refused,
-                    reason,
-                )),
-            }
-        }
+        let plan = plan_directory_download(
+            &prefix,
+            listed.into_iter().map(|o| (o.key, o.size)),
+            local_path,
+        );
+        let mut files = plan.refused;
+        let jobs = plan.jobs;
         let aggregate = Aggregate::new(Some(jobs.iter().map(|j| j.2).sum()), progress);
         let done: Vec<FileOutcome> = stream::iter(jobs)
             .map(|(key, path, _)| {
@@ -754,31 +739,13 @@ impl PublicFolder {
                 ),
             ));
         }
-        let mut files = Vec::new();
-        let mut jobs = Vec::new();
-        for object in listed {
-            let Some(relative) = object.key.strip_prefix(self.prefix.as_str()) else {
-                files.push(FileOutcome::failed(
-                    object.key,
-                    None,
-                    FileStatus::Refused,
-                    "the listing returned a key outside the requested prefix".to_owned(),
-                ));
-                continue;
-            };
-            if relative.ends_with('/') && object.size == 0 {
-                continue; // a folder marker: nothing to write
-            }
-            match local_relative_path(relative).and_then(|rel| contained_target(local_path, &rel)) {
-                Ok(path) => jobs.push((object.key, path, object.size)),
-                Err(reason) => files.push(FileOutcome::failed(
-                    object.key,
-                    None,
-                    FileStatus::Refused,
-                    reason,
-                )),
-            }
-        }
+        let plan = plan_directory_download(
+            &self.prefix,
+            listed.into_iter().map(|o| (o.key, o.size)),
+            local_path,
+        );
+        let mut files = plan.refused;
+        let jobs = plan.jobs;
         let aggregate = Aggregate::new(Some(jobs.iter().map(|j| j.2).sum()), progress);
         let done: Vec<FileOutcome> = stream::iter(jobs)
             .map(|(key, path, _)| {

@@ -24,6 +24,7 @@ pub mod dify;
 pub mod dingtalk;
 mod error;
 pub mod explain;
+mod listing_plan;
 mod names;
 mod plain_http;
 pub mod url_fetch;
