@@ -199,6 +199,20 @@ pub(crate) async fn get_document(url: &str, limit: usize) -> Result<Vec<u8>, Wor
     Ok(body)
 }
 
+/// The temporary file of a download: created with the mode a normal new file gets (`0o666`
+/// less the umask, like the credentialed downloads' `File::create`), not `tempfile`'s private
+/// `0o600`, because it becomes the downloaded file when renamed into place.
+fn download_temp_builder() -> tempfile::Builder<'static, 'static> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".jitstore-download-").suffix(".part");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder
+}
+
 /// GETs `url` into `dest` through a temporary file in the same folder, renamed into place
 /// only when the whole body arrived (and its CRC-64 matched when the answer carries one).
 pub(crate) async fn get_to_file(
@@ -224,9 +238,7 @@ pub(crate) async fn get_to_file(
     tokio::fs::create_dir_all(&dir)
         .await
         .map_err(|e| WorkflowError::io(&dir, e))?;
-    let temp = tempfile::Builder::new()
-        .prefix(".jitstore-download-")
-        .suffix(".part")
+    let temp = download_temp_builder()
         .tempfile_in(&dir)
         .map_err(|e| WorkflowError::io(&dir, e))?;
     let (std_file, temp_path) = temp.into_parts();
