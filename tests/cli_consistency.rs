@@ -51,7 +51,12 @@ async fn every_download_gets_the_mode_a_normal_file_gets_under_the_umask() {
         ];
         for (verb, args) in runs {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let o = Run::in_app(app, &args).umask(umask).output().await;
+            let run = if verb == "get-url" {
+                Run::new(&args) // reads no app
+            } else {
+                Run::in_app(app, &args)
+            };
+            let o = run.umask(umask).output().await;
             assert!(o.status.success(), "{verb}: {}", out(&o));
             let got = mode(&dir.path().join(verb));
             assert_eq!(
@@ -120,4 +125,286 @@ async fn upload_many_refuses_inputs_that_map_to_one_key_before_uploading() {
     let text = stdout(&o);
     assert_eq!(text.matches("error ").count(), 2, "{}", out(&o));
     assert!(!text.contains("ok "), "{}", out(&o));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dash_means_stdin_or_stdout_in_every_verb_that_takes_a_file() {
+    let s = setup().await;
+    let app = s.app.path();
+    let work = tempfile::tempdir().unwrap();
+    let payload = b"through the pipes".to_vec();
+
+    // put - (stdin) on OssType, then the object back through every download verb's `-`.
+    let o = Run::in_app(app, &["put", "MyOss", "-", "pipe/a.txt"])
+        .stdin(&payload)
+        .output()
+        .await;
+    assert!(o.status.success(), "{}", out(&o));
+    let url = first_line(
+        &Run::in_app(app, &["sign", "MyOss", "pipe/a.txt"])
+            .output()
+            .await,
+    );
+    let bucket_url = format!("{}/{BUCKET}/pipe/a.txt", s.server.endpoint());
+    for run in [
+        Run::in_app(app, &["get", "MyOss", "pipe/a.txt", "-"]),
+        Run::new(&["get-url", &url, "-"]),
+        Run::in_app(app, &["fetch-url", "MyOss", &bucket_url, "-"]),
+        Run::in_app(app, &["sync-down", "MyOss", "pipe/a.txt", "-"]),
+    ] {
+        let what = run.args.join(" ");
+        let o = run.cwd(work.path()).output().await;
+        assert!(o.status.success(), "{what}: {}", out(&o));
+        assert_eq!(o.stdout, payload, "{what}: {}", out(&o));
+    }
+    // No file named `-` was created anywhere.
+    assert!(!work.path().join("-").exists());
+
+    // Uploads from stdin: put-url, upload (named by --source-name), sync-up to a key.
+    let put_url = first_line(
+        &Run::in_app(app, &["sign", "MyOss", "pipe/b.txt", "--method", "PUT"])
+            .output()
+            .await,
+    );
+    let o = Run::new(&["put-url", &put_url, "--file", "-"])
+        .stdin(b"bbb")
+        .output()
+        .await;
+    assert!(o.status.success(), "{}", out(&o));
+    let o = Run::in_app(
+        app,
+        &[
+            "upload",
+            "MyOss",
+            "-",
+            "--directory",
+            "pipe",
+            "--source-name",
+            "c.txt",
+            "--json",
+        ],
+    )
+    .stdin(b"cccc")
+    .output()
+    .await;
+    assert_eq!(json(&o)["object_key"], "pipe/c.txt");
+    let o = Run::in_app(app, &["sync-up", "MyOss", "-", "pipe/d.txt"])
+        .stdin(b"ddddd")
+        .output()
+        .await;
+    assert!(o.status.success(), "{}", out(&o));
+    let o = Run::in_app(app, &["--json", "ls", "MyOss", "pipe/"])
+        .output()
+        .await;
+    let listed: Vec<(String, u64)> = json(&o)
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|v| {
+            (
+                v["key"].as_str().unwrap().to_owned(),
+                v["size"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("pipe/a.txt".to_owned(), payload.len() as u64),
+            ("pipe/b.txt".to_owned(), 3),
+            ("pipe/c.txt".to_owned(), 4),
+            ("pipe/d.txt".to_owned(), 5),
+        ]
+    );
+    // `upload -` without a name is refused with a message saying how to name it.
+    let o = Run::in_app(app, &["upload", "MyOss", "-", "--directory", "pipe"])
+        .stdin(b"x")
+        .output()
+        .await;
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--source-name"), "{}", out(&o));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_on_every_storage_verb_and_errors_as_a_json_object() {
+    let s = setup().await;
+    let app = s.app.path();
+    let work = tempfile::tempdir().unwrap();
+    let source = write(work.path(), "j.csv", b"a,b\n");
+    for element in ["Files", "MyOss"] {
+        let put = json(
+            &Run::in_app(
+                app,
+                &[
+                    "put",
+                    element,
+                    source.to_str().unwrap(),
+                    "j/1.csv",
+                    "--json",
+                ],
+            )
+            .output()
+            .await,
+        );
+        assert_eq!(put["key"], "j/1.csv");
+        assert_eq!(put["size"], 4);
+        assert_eq!(put["element"], format!("storages.{element}"));
+        assert!(put["etag"].is_string() && put["url"].is_string(), "{put}");
+
+        let stat = json(
+            &Run::in_app(app, &["stat", element, "j/1.csv", "--json"])
+                .output()
+                .await,
+        );
+        assert_eq!(stat["size"], 4);
+        assert_eq!(stat["content_type"], "text/csv");
+
+        let ls = json(
+            &Run::in_app(app, &["ls", element, "j/", "--json"])
+                .output()
+                .await,
+        );
+        assert_eq!(ls[0]["key"], "j/1.csv", "{ls}");
+
+        let target = work.path().join(format!("{element}.csv"));
+        let get = json(
+            &Run::in_app(
+                app,
+                &[
+                    "get",
+                    element,
+                    "j/1.csv",
+                    target.to_str().unwrap(),
+                    "--json",
+                ],
+            )
+            .output()
+            .await,
+        );
+        assert_eq!(get["size"], 4);
+        assert_eq!(std::fs::read(&target).unwrap(), b"a,b\n");
+
+        let rm = json(
+            &Run::in_app(app, &["rm", element, "j/1.csv", "--json"])
+                .output()
+                .await,
+        );
+        assert_eq!(rm["deleted"], "j/1.csv");
+
+        // An error: one JSON object on stderr naming the element and the key; stdout empty.
+        let missing = Run::in_app(app, &["stat", element, "j/1.csv", "--json"])
+            .output()
+            .await;
+        assert!(!missing.status.success());
+        assert!(missing.stdout.is_empty(), "{}", out(&missing));
+        let error: serde_json::Value = serde_json::from_slice(&missing.stderr)
+            .unwrap_or_else(|e| panic!("{e}: {}", out(&missing)));
+        assert_eq!(error["error"]["kind"], "not_found", "{error}");
+        assert_eq!(error["error"]["element"], format!("storages.{element}"));
+        assert_eq!(error["error"]["key"], "j/1.csv");
+        assert!(error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("j/1.csv"));
+    }
+    // A usage error with --json is a JSON object too.
+    let usage = Run::in_app(app, &["stat", "--json"]).output().await;
+    assert_eq!(usage.status.code(), Some(2));
+    let error: serde_json::Value =
+        serde_json::from_slice(&usage.stderr).unwrap_or_else(|e| panic!("{e}: {}", out(&usage)));
+    assert_eq!(error["error"]["kind"], "usage");
+    // `sign --json` too.
+    let signed = json(
+        &Run::in_app(app, &["sign", "MyOss", "k", "--json"])
+            .output()
+            .await,
+    );
+    assert!(
+        signed["url"].as_str().unwrap().contains("x-oss-signature"),
+        "{signed}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn app_only_on_verbs_that_read_one_and_the_default_storage_from_the_cli() {
+    let s = setup().await;
+    let app = s.app.path();
+    // --app on a verb that reads no app is refused, naming the verb.
+    let o = Run::in_app(app, &["get-url", "http://127.0.0.1:1/x", "out"])
+        .output()
+        .await;
+    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+    assert!(
+        stderr(&o).contains("get-url does not read an app"),
+        "{}",
+        out(&o)
+    );
+    let help = stdout(&Run::new(&["serve", "--help"]).output().await);
+    assert!(!help.contains("--app"), "{help}");
+    let help = stdout(&Run::new(&["put", "--help"]).output().await);
+    assert!(help.contains("--app"), "{help}");
+
+    // The app (with no storages.Default) names MyOss as its default storage.
+    write(
+        app,
+        "app.json",
+        br#"{"settings": {"defaultElement": {"defaultStorage": "storages.MyOss"}}}"#,
+    );
+    let work = tempfile::tempdir().unwrap();
+    let source = write(work.path(), "d.txt", b"default!");
+    let o = Run::in_app(app, &["put", source.to_str().unwrap(), "d/1.txt", "--json"])
+        .output()
+        .await;
+    assert_eq!(json(&o)["element"], "storages.MyOss");
+    let o = Run::in_app(app, &["get", "@default", "d/1.txt", "-"])
+        .output()
+        .await;
+    assert_eq!(o.stdout, b"default!", "{}", out(&o));
+    let o = Run::in_app(app, &["stat", "d/1.txt", "--json"])
+        .output()
+        .await;
+    assert_eq!(json(&o)["size"], 8);
+    let o = Run::in_app(app, &["ls", "--json"]).output().await;
+    assert_eq!(json(&o)[0]["key"], "d/1.txt");
+    // `--app` after the verb works the same as before it.
+    let o = Run::new(&[
+        "stat",
+        "--app",
+        app.to_str().unwrap(),
+        "@default",
+        "d/1.txt",
+    ])
+    .output()
+    .await;
+    assert!(o.status.success(), "{}", out(&o));
+
+    // Without app.json, the app has no storages.Default, yet the embedded DiskType default
+    // (appData/storages/Default) is there.
+    std::fs::remove_file(app.join("app.json")).unwrap();
+    let o = Run::in_app(app, &["put", "-", "e/1.txt"])
+        .stdin(b"embedded")
+        .output()
+        .await;
+    assert!(o.status.success(), "{}", out(&o));
+    assert_eq!(
+        std::fs::read(app.join("appData/storages/Default/e/1.txt")).unwrap(),
+        b"embedded"
+    );
+    let o = Run::in_app(app, &["get", "Default", "e/1.txt", "-"])
+        .output()
+        .await;
+    assert_eq!(o.stdout, b"embedded", "{}", out(&o));
+
+    // A nested element may be named without the `storages.` prefix.
+    write(
+        app,
+        "storages/Team/Reports/e.json",
+        br#"{"title": "Reports", "type": "storages.DiskType", "backendBundleEntry": "."}"#,
+    );
+    write(app, "storages/Team/Reports/Reports.json", b"{}");
+    let o = Run::in_app(app, &["put", "Team.Reports", "-", "r.txt", "--json"])
+        .stdin(b"nested")
+        .output()
+        .await;
+    assert_eq!(json(&o)["element"], "storages.Team.Reports");
 }

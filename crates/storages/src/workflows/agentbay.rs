@@ -637,6 +637,20 @@ pub async fn download_anonymous(
     Ok(TransferReport::from_files(vec![outcome]))
 }
 
+/// Downloads `url` (presigned or public) with a plain HTTP GET, without credentials, into
+/// `writer` (e.g. stdout), streamed; returns the byte count. Length and CRC-64 are checked
+/// when the answer carries them (after the bytes were written: a pipe cannot take them back).
+pub async fn download_anonymous_to_writer<W>(
+    url: &str,
+    writer: &mut W,
+    progress: Option<ProgressFn>,
+) -> Result<u64, WorkflowError>
+where
+    W: tokio::io::AsyncWrite + Unpin,
+{
+    plain_http::get_to_writer(url.trim(), writer, progress.as_ref()).await
+}
+
 /// Largest listing page accepted from a server (1000 keys of 1023 bytes, URL-encoded, fit).
 const MAX_LISTING_BYTES: usize = 16 * 1024 * 1024;
 
