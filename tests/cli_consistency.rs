@@ -408,3 +408,131 @@ async fn app_only_on_verbs_that_read_one_and_the_default_storage_from_the_cli() 
         .await;
     assert_eq!(json(&o)["element"], "storages.Team.Reports");
 }
+
+/// Writes `storages/Parts` (OssType with 128 KiB parts above 256 KiB: multipart uploads and
+/// ranged downloads) into the app.
+fn parts_element(s: &Setup) {
+    write(
+        s.app.path(),
+        "storages/Parts/e.json",
+        br#"{"title": "OSS in parts", "type": "storages.OssType", "backendBundleEntry": "."}"#,
+    );
+    write(
+        s.app.path(),
+        "storages/Parts/Parts.json",
+        format!(
+            r#"{{"accessKeyId": "{AK}", "accessKeySecret": "{SK}", "endPoint": "{}", "bucketName": "{BUCKET}", "region": "{}", "checkpointDir": "", "partSize": 131072, "multipartThreshold": 262144}}"#,
+            s.server.endpoint(),
+            s.server.region()
+        )
+        .as_bytes(),
+    );
+}
+
+/// Runs the binary with a pseudo-terminal for stdin, stdout and stderr (`script`), returning
+/// everything the terminal showed.
+#[cfg(target_os = "linux")]
+async fn in_terminal(args: &[String]) -> (bool, String) {
+    let mut line = shell_quote(&binary().display().to_string());
+    for a in args {
+        line.push(' ');
+        line.push_str(&shell_quote(a));
+    }
+    let o = Run::new(&[])
+        .output_with("script", &["-q", "-e", "-c", &line, "/dev/null"])
+        .await;
+    (o.status.success(), format!("{}{}", stdout(&o), stderr(&o)))
+}
+
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn put_and_get_show_a_byte_progress_bar_on_a_terminal_only() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return;
+    }
+    let s = setup().await;
+    parts_element(&s);
+    let app = s.app.path().display().to_string();
+    let work = tempfile::tempdir().unwrap();
+    let big = write(work.path(), "big.bin", &vec![7u8; 3 * 1024 * 1024]);
+    let back = work.path().join("back.bin").display().to_string();
+    let big = big.display().to_string();
+    let put: Vec<String> = ["--app", &app, "put", "Parts", &big, "big.bin"]
+        .iter()
+        .map(|a| (*a).to_owned())
+        .collect();
+    let get: Vec<String> = ["--app", &app, "get", "Parts", "big.bin", &back]
+        .iter()
+        .map(|a| (*a).to_owned())
+        .collect();
+    for (verb, args) in [("put", &put), ("get", &get)] {
+        let (ok, screen) = in_terminal(args).await;
+        assert!(ok, "{verb}: {screen}");
+        // The bar: label, bytes of the whole object (parts combined), rate and ETA.
+        assert!(screen.contains(&format!("{verb} [")), "{verb}: {screen:?}");
+        assert!(screen.contains("/3.00 MiB "), "{verb}: {screen:?}");
+        assert!(
+            screen.contains("/s") && screen.contains("ETA"),
+            "{verb}: {screen:?}"
+        );
+        // --quiet: no bar even on a terminal.
+        let mut quiet = args.clone();
+        quiet.push("--quiet".into());
+        let (ok, screen) = in_terminal(&quiet).await;
+        assert!(ok, "{verb} --quiet: {screen}");
+        assert!(!screen.contains("ETA"), "{verb} --quiet: {screen:?}");
+        // Stderr not a terminal: no bar.
+        let plain: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = Run::new(&plain).output().await;
+        assert!(o.status.success(), "{}", out(&o));
+        assert!(!stderr(&o).contains("ETA"), "{verb}: {}", out(&o));
+    }
+    assert_eq!(std::fs::read(&back).unwrap().len(), 3 * 1024 * 1024);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verbose_shows_the_clients_retry_warning() {
+    let s = setup().await;
+    // An element on a closed port: every attempt fails to connect and is retried.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    write(
+        s.app.path(),
+        "storages/Gone/e.json",
+        br#"{"title": "Gone", "type": "storages.OssType", "backendBundleEntry": "."}"#,
+    );
+    write(
+        s.app.path(),
+        "storages/Gone/Gone.json",
+        format!(
+            r#"{{"accessKeyId": "{AK}", "accessKeySecret": "{SK}", "endPoint": "http://127.0.0.1:{port}", "bucketName": "{BUCKET}", "region": "cn-hangzhou", "checkpointDir": "", "retries": 1}}"#
+        )
+        .as_bytes(),
+    );
+    let o = Run::in_app(s.app.path(), &["-v", "stat", "Gone", "k"])
+        .output()
+        .await;
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("retrying"), "{}", out(&o));
+    // RUST_LOG works the same, for any verb.
+    let o = Run::in_app(s.app.path(), &["stat", "Gone", "k"])
+        .env("RUST_LOG", "jitstore_oss=debug")
+        .output()
+        .await;
+    assert!(stderr(&o).contains("OSS request failed"), "{}", out(&o));
+    // --quiet: only the error itself.
+    let o = Run::in_app(s.app.path(), &["-q", "stat", "Gone", "k"])
+        .output()
+        .await;
+    assert!(!stderr(&o).contains("retrying"), "{}", out(&o));
+}

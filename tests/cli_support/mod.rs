@@ -144,11 +144,34 @@ impl Run {
 
     /// Runs the binary to completion (blocking).
     pub fn output_blocking(self) -> Output {
-        let mut command = Command::new(binary());
+        let program = binary();
+        self.run_blocking(program.as_os_str(), &[])
+    }
+
+    /// Runs `program PREFIX... ARGS...` instead of the binary (e.g. under `script`).
+    pub async fn output_with(self, program: &str, prefix: &[&str]) -> Output {
+        let program = program.to_owned();
+        let prefix: Vec<String> = prefix.iter().map(|p| (*p).to_owned()).collect();
+        tokio::task::spawn_blocking(move || {
+            let prefix: Vec<&str> = prefix.iter().map(String::as_str).collect();
+            self.run_blocking(program.as_ref(), &prefix)
+        })
+        .await
+        .expect("joins")
+    }
+
+    fn run_blocking(self, program: &std::ffi::OsStr, prefix: &[&str]) -> Output {
+        let mut command = Command::new(program);
         command
+            .args(prefix)
             .args(&self.args)
             .env_remove("RUST_LOG")
             .env_remove("JITSTORE_APP")
+            .env_remove("ALIBABA_CLOUD_ACCESS_KEY_ID")
+            .env_remove("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+            .env_remove("ALIBABA_CLOUD_SECURITY_TOKEN")
+            .env_remove("OSS_ENDPOINT")
+            .env_remove("OSS_REGION")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
