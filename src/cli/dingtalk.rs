@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use jitstore::storages::workflows::ConflictStrategy;
+use jitstore::storages::workflows::{ConflictStrategy, WorkflowError};
 
 use super::oss_common::oss_storage;
-use super::{output, print_json, AppArg, CliResult};
+use super::{output, print_json, AppArg, CliError, CliResult};
 
 /// Arguments of `issue-upload`.
 #[derive(Debug, clap::Args)]
@@ -69,7 +69,13 @@ pub(crate) async fn run_commit(args: CommitArgs) -> CliResult {
     let conflict: ConflictStrategy = args.conflict.parse()?;
     let done = oss
         .commit(&args.upload_key, &args.name, args.size, conflict)
-        .await?;
+        .await
+        .map_err(|e| match (&e, args.size) {
+            (WorkflowError::SizeMismatch { expected, .. }, Some(size)) if *expected == size => {
+                format!("commit --size {size}: {e}").into()
+            }
+            _ => CliError::from(e),
+        })?;
     if output::json() {
         return print_json(&done);
     }
