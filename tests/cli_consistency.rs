@@ -536,3 +536,226 @@ async fn verbose_shows_the_clients_retry_warning() {
         .await;
     assert!(!stderr(&o).contains("retrying"), "{}", out(&o));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_say_what_was_wrong_once_and_how_to_fix_it() {
+    let s = setup().await;
+    let app = s.app.path();
+    let work = tempfile::tempdir().unwrap();
+
+    // issue-upload --expires 0: the accepted range, lower bound included.
+    let o = Run::in_app(
+        app,
+        &[
+            "issue-upload",
+            "MyOss",
+            "kb",
+            "--size",
+            "512",
+            "--expires",
+            "0",
+        ],
+    )
+    .output()
+    .await;
+    assert!(!o.status.success());
+    let text = stderr(&o);
+    assert!(text.contains("at least 1 s"), "{}", out(&o));
+
+    // commit --size 513 after a 512-byte upload: what was announced, what arrived.
+    let ticket = json(
+        &Run::in_app(
+            app,
+            &["issue-upload", "MyOss", "kb", "--size", "512", "--json"],
+        )
+        .output()
+        .await,
+    );
+    let ticket_file = write(work.path(), "ticket.json", ticket.to_string().as_bytes());
+    let file = write(work.path(), "f.bin", &[1u8; 512]);
+    let o = Run::new(&[
+        "put-url",
+        "--ticket",
+        ticket_file.to_str().unwrap(),
+        "--file",
+        file.to_str().unwrap(),
+    ])
+    .output()
+    .await;
+    assert!(o.status.success(), "{}", out(&o));
+    let key = ticket["upload_key"].as_str().unwrap();
+    let o = Run::in_app(app, &["commit", "MyOss", key, "f.bin", "--size", "513"])
+        .output()
+        .await;
+    assert!(!o.status.success());
+    let text = stderr(&o);
+    assert!(text.contains("--size 513"), "{}", out(&o));
+    assert!(text.contains("512 bytes arrived"), "{}", out(&o));
+
+    // A bad region is named once, not "invalid region: invalid region".
+    write(
+        app,
+        "storages/BadRegion/e.json",
+        br#"{"title": "x", "type": "storages.OssType", "backendBundleEntry": "."}"#,
+    );
+    write(
+        app,
+        "storages/BadRegion/BadRegion.json",
+        format!(
+            r#"{{"accessKeyId": "{AK}", "accessKeySecret": "{SK}", "endPoint": "{}", "bucketName": "{BUCKET}", "region": "Cn Hangzhou!", "checkpointDir": ""}}"#,
+            s.server.endpoint()
+        )
+        .as_bytes(),
+    );
+    let o = Run::in_app(app, &["stat", "BadRegion", "k"]).output().await;
+    assert!(!o.status.success());
+    let text = stderr(&o).to_lowercase();
+    assert_eq!(text.matches("invalid region").count(), 1, "{}", out(&o));
+    assert!(text.contains("cn hangzhou!"), "{}", out(&o));
+    let local = write(work.path(), "r.txt", b"r");
+    for region in ["Bad!", ""] {
+        let o = Run::new(&[
+            "sync-up",
+            local.to_str().unwrap(),
+            "k",
+            "--access-key-id",
+            STS_AK,
+            "--access-key-secret",
+            STS_SK,
+            "--security-token",
+            STS_TOKEN,
+            "--endpoint",
+            &s.server.endpoint(),
+            "--region",
+            region,
+            "--bucket",
+            BUCKET,
+        ])
+        .output()
+        .await;
+        assert!(!o.status.success());
+        let text = stderr(&o).to_lowercase();
+        assert_eq!(text.matches("invalid region").count(), 1, "{}", out(&o));
+    }
+
+    // put-url --ticket given the text output of issue-upload: use --json.
+    let o = Run::in_app(app, &["issue-upload", "MyOss", "kb", "--size", "3"])
+        .output()
+        .await;
+    let text_ticket = write(work.path(), "ticket.txt", &o.stdout);
+    let small = write(work.path(), "s.bin", b"abc");
+    let o = Run::new(&[
+        "put-url",
+        "--ticket",
+        text_ticket.to_str().unwrap(),
+        "--file",
+        small.to_str().unwrap(),
+    ])
+    .output()
+    .await;
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("issue-upload --json"), "{}", out(&o));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agentbay_env_init_from_flags_and_environment_with_the_bucket_per_call() {
+    let s = setup().await;
+    let work = tempfile::tempdir().unwrap();
+    let tree = work.path().join("tree");
+    write(&tree, "a.txt", b"aa");
+    write(&tree, "sub/b.txt", b"bbb");
+    let endpoint = s.server.endpoint();
+    // Credentials from flags, bucket BUCKET.
+    let o = Run::new(&[
+        "sync-up",
+        tree.to_str().unwrap(),
+        "agent/",
+        "--access-key-id",
+        STS_AK,
+        "--access-key-secret",
+        STS_SK,
+        "--security-token",
+        STS_TOKEN,
+        "--endpoint",
+        &endpoint,
+        "--region",
+        s.server.region(),
+        "--bucket",
+        BUCKET,
+        "--json",
+    ])
+    .output()
+    .await;
+    assert_eq!(json(&o)["success_count"], 2);
+    // Credentials from the environment, the other bucket in this call.
+    let env = |run: Run| {
+        run.env("ALIBABA_CLOUD_ACCESS_KEY_ID", STS_AK)
+            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", STS_SK)
+            .env("ALIBABA_CLOUD_SECURITY_TOKEN", STS_TOKEN)
+            .env("OSS_ENDPOINT", &endpoint)
+            .env("OSS_REGION", s.server.region())
+    };
+    let o = env(Run::new(&[
+        "sync-up",
+        tree.to_str().unwrap(),
+        "other/",
+        "--bucket",
+        OTHER_BUCKET,
+        "--json",
+    ]))
+    .output()
+    .await;
+    assert_eq!(json(&o)["success_count"], 2);
+    let back = work.path().join("back");
+    let o = env(Run::new(&[
+        "sync-down",
+        "other/",
+        back.to_str().unwrap(),
+        "--bucket",
+        OTHER_BUCKET,
+    ]))
+    .output()
+    .await;
+    assert!(o.status.success(), "{}", out(&o));
+    assert_eq!(std::fs::read(back.join("sub/b.txt")).unwrap(), b"bbb");
+    // The objects really are in the other bucket: BUCKET has nothing under `other/`.
+    let o = env(Run::new(&[
+        "sync-down",
+        "other/",
+        back.to_str().unwrap(),
+        "--bucket",
+        BUCKET,
+    ]))
+    .output()
+    .await;
+    assert!(!o.status.success(), "{}", out(&o));
+    // A missing token is named; the secret never appears in any message.
+    let o = Run::new(&[
+        "sync-up",
+        tree.to_str().unwrap(),
+        "x/",
+        "--access-key-id",
+        STS_AK,
+        "--access-key-secret",
+        STS_SK,
+        "--endpoint",
+        &endpoint,
+        "--bucket",
+        BUCKET,
+    ])
+    .output()
+    .await;
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--security-token"), "{}", out(&o));
+    assert!(!out(&o).contains(STS_SK), "{}", out(&o));
+    // `--help` documents the flags and their variables.
+    let help = stdout(&Run::new(&["sync-up", "--help"]).output().await);
+    for needle in [
+        "env_init",
+        "ALIBABA_CLOUD_SECURITY_TOKEN",
+        "--bucket",
+        "OSS_REGION",
+    ] {
+        assert!(help.contains(needle), "{needle}: {help}");
+    }
+}

@@ -3,6 +3,8 @@
 //! decisions), `-vv` debug (every OSS request), `-vvv` trace; `--quiet` errors only. Logs go
 //! to stderr, never stdout.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 /// Installs the subscriber (once; later calls do nothing).
@@ -14,6 +16,7 @@ pub(crate) fn init(verbose: u8, quiet: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(verbose >= 2)
         .try_init();
 }

@@ -321,9 +321,11 @@ impl OssStorage {
             checkpoint_dir: Some(String::new()),
             ..OssConfig::default()
         };
-        OssStorage::from_config(&config, |_| None, None).map_err(|p| WorkflowError::InvalidInput {
-            what: p.field.unwrap_or("config"),
-            reason: p.message,
+        OssStorage::from_config(&config, |_| None, None).map_err(|p| {
+            WorkflowError::InvalidEnvInit {
+                field: p.field,
+                message: p.message,
+            }
         })
     }
 
