@@ -759,3 +759,41 @@ async fn agentbay_env_init_from_flags_and_environment_with_the_bucket_per_call()
         assert!(help.contains(needle), "{needle}: {help}");
     }
 }
+
+#[test]
+fn help_names_the_operations_of_the_seed_products() {
+    let help = stdout(&Run::new(&["--help"]).output_blocking());
+    for needle in [
+        "AgentBay upload",
+        "AgentBay download",
+        "AgentBay upload_anonymous",
+        "AgentBay download_anonymous",
+        "env_init",
+        "Dify OSS plugin upload_file",
+        "Dify OSS plugin multi_upload_files",
+        "Dify OSS plugin get_file_by_url",
+        "DingTalk step 1: get file upload information",
+        "DingTalk step 2: upload the file to OSS",
+        "DingTalk step 3: commit the file",
+    ] {
+        assert!(
+            help.contains(needle),
+            "`jitstore --help` lacks {needle:?}:\n{help}"
+        );
+    }
+    // Each verb's own help says it too.
+    for (verb, needle) in [
+        ("fetch-url", "get_file_by_url"),
+        ("upload-many", "multi_upload_files"),
+        ("issue-upload", "DingTalk step 1"),
+        ("commit", "DingTalk step 3"),
+        ("put-url", "DingTalk step 2"),
+        ("sync-down", "AgentBay download"),
+    ] {
+        let help = stdout(&Run::new(&[verb, "--help"]).output_blocking());
+        assert!(
+            help.contains(needle),
+            "`{verb} --help` lacks {needle:?}:\n{help}"
+        );
+    }
+}
