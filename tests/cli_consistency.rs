@@ -797,3 +797,84 @@ fn help_names_the_operations_of_the_seed_products() {
         );
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn quickstart_keep_leaves_an_app_that_works_afterwards() {
+    let o = Run::new(&["quickstart", "--keep"]).output_blocking();
+    assert!(o.status.success(), "{}", out(&o));
+    let text = stdout(&o);
+    let line = |label: &str| -> String {
+        text.lines()
+            .find_map(|l| l.trim_start().strip_prefix(label))
+            .unwrap_or_else(|| panic!("no {label:?} line in:\n{text}"))
+            .trim()
+            .to_owned()
+    };
+    let kept = std::path::PathBuf::from(
+        text.lines()
+            .find_map(|l| l.strip_prefix("quickstart finished; app and data kept at "))
+            .unwrap_or_else(|| panic!("no kept folder in:\n{text}"))
+            .trim(),
+    );
+    struct Cleanup(std::path::PathBuf);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    let _cleanup = Cleanup(kept.clone());
+    assert!(line("secret:").contains("QUICKSTART_OSS_SECRET"), "{text}");
+    // The secret itself is not printed: it is in the env file, readable by its owner only.
+    let env_file = kept.join("quickstart.env");
+    assert_eq!(mode(&env_file), 0o600);
+    let env_text = std::fs::read_to_string(&env_file).unwrap();
+    let secret = env_text
+        .lines()
+        .find_map(|l| l.strip_prefix("export QUICKSTART_OSS_SECRET='"))
+        .and_then(|l| l.strip_suffix('\''))
+        .expect("secret in the env file")
+        .to_owned();
+    assert!(!text.contains(&secret), "{text}");
+
+    // Run the printed server command as printed (with this build as `jitstore`).
+    let bin_dir = binary().parent().unwrap().to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let server_command = line("server:");
+    let mut server = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(server_command.replace("&& jitstore", "&& exec jitstore"))
+        .env("PATH", &path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("server starts");
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(server.stdout.take().unwrap()),
+        &mut first,
+    )
+    .unwrap();
+    let used = |command: String| {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .env("PATH", &path)
+            .env_remove("QUICKSTART_OSS_SECRET")
+            .output()
+            .expect("runs")
+    };
+    let then = line("then:");
+    let put = used(then.replace(" ls MyOss", " put MyOss - after/keep.txt < /dev/null"));
+    let ls = used(then.clone());
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(first.contains("listening on"), "{first}");
+    assert!(put.status.success(), "{}", out(&put));
+    assert!(ls.status.success(), "{}", out(&ls));
+    assert!(stdout(&ls).contains("after/keep.txt"), "{}", out(&ls));
+}
