@@ -878,3 +878,75 @@ fn quickstart_keep_leaves_an_app_that_works_afterwards() {
     assert!(ls.status.success(), "{}", out(&ls));
     assert!(stdout(&ls).contains("after/keep.txt"), "{}", out(&ls));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetch_url_accepts_internal_and_accelerate_endpoints_and_names_element_and_key() {
+    let s = setup().await;
+    let app = s.app.path();
+    // An element on Alibaba Cloud (resolving a URL needs no network).
+    write(
+        app,
+        "storages/Cloud/e.json",
+        br#"{"title": "Cloud", "type": "storages.OssType", "backendBundleEntry": "."}"#,
+    );
+    write(
+        app,
+        "storages/Cloud/Cloud.json",
+        br#"{"accessKeyId": "ak", "accessKeySecret": "sk", "endPoint": "oss-cn-hangzhou.aliyuncs.com", "bucketName": "my-bucket", "checkpointDir": ""}"#,
+    );
+    for (url, key) in [
+        (
+            "https://my-bucket.oss-cn-hangzhou-internal.aliyuncs.com/a/b.txt",
+            "a/b.txt",
+        ),
+        (
+            "http://my-bucket.oss-cn-hangzhou-internal.aliyuncs.com/a/b.txt",
+            "a/b.txt",
+        ),
+        (
+            "https://oss-cn-hangzhou-internal.aliyuncs.com/my-bucket/c.txt",
+            "c.txt",
+        ),
+        (
+            "https://my-bucket.oss-accelerate.aliyuncs.com/d%20e.txt",
+            "d e.txt",
+        ),
+        (
+            "https://my-bucket.oss-accelerate-overseas.aliyuncs.com/f.txt",
+            "f.txt",
+        ),
+    ] {
+        let o = Run::in_app(
+            app,
+            &["fetch-url", "Cloud", url, "--resolve-only", "--json"],
+        )
+        .output()
+        .await;
+        assert_eq!(json(&o)["key"], key, "{url}");
+    }
+    for url in [
+        "https://other.oss-cn-hangzhou-internal.aliyuncs.com/x",
+        "https://my-bucket.oss-cn-beijing-internal.aliyuncs.com/x",
+        "https://my-bucket.oss-accelerate.aliyuncs.com.evil.com/x",
+    ] {
+        let o = Run::in_app(app, &["fetch-url", "Cloud", url, "--resolve-only"])
+            .output()
+            .await;
+        assert!(!o.status.success(), "{url}: {}", out(&o));
+        assert!(stderr(&o).contains("refused"), "{url}: {}", out(&o));
+        assert!(stderr(&o).contains("storages.Cloud"), "{url}: {}", out(&o));
+    }
+    // A failed fetch names the element and the key.
+    let work = tempfile::tempdir().unwrap();
+    let url = format!("{}/{BUCKET}/missing/none.txt", s.server.endpoint());
+    let o = Run::in_app(
+        app,
+        &["fetch-url", "MyOss", &url, work.path().to_str().unwrap()],
+    )
+    .output()
+    .await;
+    assert!(!o.status.success());
+    let text = stderr(&o);
+    assert!(text.contains("storages.MyOss"), "{}", out(&o));
+    assert!(text.contains("missing/none.txt"), "{}", out(&o));
+}

@@ -23,7 +23,11 @@ pub(crate) struct Args {
     /// The object's URL.
     url: String,
     /// Where to save it (a file, an existing directory, or `-` for stdout).
-    dest: PathBuf,
+    #[arg(required_unless_present = "resolve_only")]
+    dest: Option<PathBuf>,
+    /// Only say which object of the element the URL names (key, URL form); no download.
+    #[arg(long)]
+    resolve_only: bool,
     /// A custom domain bound to the bucket (repeatable).
     #[arg(long = "custom-domain", value_name = "HOST[:PORT]")]
     custom_domains: Vec<String>,
@@ -43,7 +47,29 @@ pub(crate) async fn run(args: Args) -> CliResult {
         Some(key) => format!("fetch-url via {element}, key `{key}`: {error}"),
         None => format!("fetch-url via {element}: {error}"),
     };
-    if is_stdio(args.dest.as_os_str()) {
+    if args.resolve_only {
+        let resolved = oss
+            .resolve_url(&args.url, &policy)
+            .map_err(|e| named(&e, None))?;
+        if output::json() {
+            return print_json(&resolved);
+        }
+        println!(
+            "{element}: key {} ({:?}{})",
+            resolved.key.as_deref().unwrap_or("-"),
+            resolved.form,
+            if resolved.presigned {
+                ", presigned"
+            } else {
+                ""
+            }
+        );
+        return Ok(());
+    }
+    let Some(dest) = args.dest else {
+        return Err("fetch-url: give DEST (or --resolve-only)".into());
+    };
+    if is_stdio(dest.as_os_str()) {
         let resolved = oss
             .resolve_url(&args.url, &policy)
             .map_err(|e| named(&e, None))?;
@@ -64,7 +90,7 @@ pub(crate) async fn run(args: Args) -> CliResult {
     let key = oss.resolve_url(&args.url, &policy).ok().and_then(|r| r.key);
     let (bar, progress) = progress_bar("fetch-url");
     let fetched = oss
-        .get_file_by_url_with_progress(&args.url, &policy, &args.dest, Some(progress))
+        .get_file_by_url_with_progress(&args.url, &policy, &dest, Some(progress))
         .await;
     bar.finish_and_clear();
     let fetched = fetched.map_err(|e| named(&e, key.as_deref()))?;
