@@ -950,3 +950,24 @@ async fn fetch_url_accepts_internal_and_accelerate_endpoints_and_names_element_a
     assert!(text.contains("storages.MyOss"), "{}", out(&o));
     assert!(text.contains("missing/none.txt"), "{}", out(&o));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn elements_json_lists_every_element_as_an_array() {
+    let s = setup().await;
+    let o = Run::in_app(s.app.path(), &["elements", "--json"])
+        .output()
+        .await;
+    let rows = json(&o);
+    let files = rows
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|r| r["full_name"] == "storages.Files")
+        .unwrap_or_else(|| panic!("{rows}"));
+    assert_eq!(files["kind"], "instance");
+    assert_eq!(files["ok"], true);
+    assert_eq!(
+        files["chain"],
+        "storages.Files -> storages.DiskType -> storages.Meta"
+    );
+}

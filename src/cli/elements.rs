@@ -99,20 +99,38 @@ pub(crate) async fn run(app: &Path, args: Args) -> CliResult {
         .max()
         .unwrap_or(0);
     let mut failures = 0;
+    let json = super::output::json();
+    let mut rows = Vec::new();
     for element in &elements {
         let kind = kind_name(element.kind());
-        match check(registry, element) {
+        let checked = check(registry, element);
+        let config = (args.config && element.kind() == ElementKind::Instance)
+            .then(|| masked_config(element))
+            .flatten();
+        if checked.is_err() {
+            failures += 1;
+        }
+        if json {
+            let (chain, error) = match checked {
+                Ok(chain) => (Some(chain), None),
+                Err(error) => (None, Some(error)),
+            };
+            rows.push(serde_json::json!({
+                "full_name": element.full_name(), "kind": kind, "ok": error.is_none(),
+                "chain": chain, "error": error, "config": config,
+            }));
+            continue;
+        }
+        match checked {
             Ok(chain) => println!("{:<width$}  {kind:<8}  ok     {chain}", element.full_name()),
-            Err(error) => {
-                failures += 1;
-                println!("{:<width$}  {kind:<8}  ERROR  {error}", element.full_name());
-            }
+            Err(error) => println!("{:<width$}  {kind:<8}  ERROR  {error}", element.full_name()),
         }
-        if args.config && element.kind() == ElementKind::Instance {
-            if let Some(config) = masked_config(element) {
-                println!("{:<width$}  config    {config}", "");
-            }
+        if let Some(config) = config {
+            println!("{:<width$}  config    {config}", "");
         }
+    }
+    if json {
+        super::print_json(&rows)?;
     }
     if failures > 0 {
         return Err(format!(
