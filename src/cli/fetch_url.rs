@@ -76,6 +76,7 @@ pub(crate) async fn run(args: Args) -> CliResult {
         return match &resolved.key {
             Some(key) => object_to_stdout(&oss, key)
                 .await
+                .map(|_| ())
                 .map_err(|e| named(&e, Some(key)).into()),
             None => {
                 let (bar, progress) = progress_bar("fetch-url");

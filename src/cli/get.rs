@@ -30,16 +30,10 @@ pub(crate) async fn run(args: Args) -> CliResult {
         return Err("get takes [ELEMENT] KEY LOCAL_PATH".into());
     };
     let store = super::target::storage(&args.app, element)?;
-    let (bar, progress) = progress_bar("get");
     if local == "-" {
-        let data = store.download(key).await;
-        bar.finish_and_clear();
-        let data = data?;
-        let mut stdout = std::io::stdout().lock();
-        stdout.write_all(&data)?;
-        stdout.flush()?;
-        return Ok(());
+        return to_stdout(&store, key).await;
     }
+    let (bar, progress) = progress_bar("get");
     let path = Path::new(local);
     let written = download_file(&store, key, path, progress).await;
     bar.finish_and_clear();
@@ -53,6 +47,22 @@ pub(crate) async fn run(args: Args) -> CliResult {
         }));
     }
     eprintln!("downloaded {key} ({written} bytes) to {}", path.display());
+    Ok(())
+}
+
+/// The object on stdout: streamed (bounded memory, progress) on OssType; read whole on
+/// other Types.
+async fn to_stdout(store: &StorageHandle, key: &str) -> CliResult {
+    if let Some(oss) = OssStorage::from_handle(store) {
+        super::stdio::object_to_stdout(oss, key)
+            .await
+            .map_err(|e| super::put::wrap(store, jitstore::Operation::Download, key, e))?;
+        return Ok(());
+    }
+    let data = store.download(key).await?;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(&data)?;
+    stdout.flush()?;
     Ok(())
 }
 

@@ -85,7 +85,8 @@ async fn upload_file(
     Ok(result)
 }
 
-/// Stdin: streamed with bounded memory on OssType; read whole for other Types.
+/// Stdin: streamed on OssType; spooled to a temporary file for other Types (bounded memory
+/// either way).
 async fn upload_stdin(
     store: &StorageHandle,
     key: &str,
@@ -104,15 +105,8 @@ async fn upload_stdin(
             .await
             .map_err(|e| wrap(store, jitstore::Operation::UploadPath, key, e));
     }
-    let data = tokio::task::spawn_blocking(|| {
-        let mut data = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut data).map(|_| data)
-    })
-    .await??;
-    let size = data.len() as u64;
-    let result = store.upload_by_file(key, data, content_type).await?;
-    progress(size, Some(size));
-    Ok(result)
+    let spooled = super::stdio::spool_stdin().await?;
+    upload_file(store, key, spooled.path(), content_type, progress).await
 }
 
 /// A storage error with the element, Type, operation and key, as the handle would report it.

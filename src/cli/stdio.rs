@@ -4,9 +4,9 @@
 use std::io::Write;
 
 use jitstore::storages::OssStorage;
-use jitstore::Storage;
+use jitstore::StorageError;
 
-use super::CliResult;
+use super::progress::progress_bar;
 
 /// True when a file argument means stdin or stdout.
 pub(crate) fn is_stdio(arg: &std::ffi::OsStr) -> bool {
@@ -29,11 +29,13 @@ pub(crate) async fn spool_stdin(
     Ok(spooled)
 }
 
-/// Writes the object `key` of `oss` to stdout.
-pub(crate) async fn object_to_stdout(oss: &OssStorage, key: &str) -> CliResult {
-    let data = Storage::download(oss, key).await?;
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(&data)?;
-    stdout.flush()?;
-    Ok(())
+/// Streams the object `key` of `oss` to stdout (bounded memory), with a progress bar.
+pub(crate) async fn object_to_stdout(oss: &OssStorage, key: &str) -> Result<u64, StorageError> {
+    let (bar, progress) = progress_bar("get");
+    let mut stdout = tokio::io::stdout();
+    let result = oss
+        .download_to_writer(key, &mut stdout, Some(progress))
+        .await;
+    bar.finish_and_clear();
+    result
 }

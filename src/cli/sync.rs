@@ -114,7 +114,10 @@ pub(crate) async fn run_down(args: DownArgs) -> CliResult {
     };
     let oss = args.sts.storage(&args.app, element)?;
     if local == "-" {
-        return super::stdio::object_to_stdout(&oss, prefix).await;
+        super::stdio::object_to_stdout(&oss, prefix)
+            .await
+            .map_err(|e| format!("sync-down `{prefix}` to stdout: {e}"))?;
+        return Ok(());
     }
     let (bar, progress) = progress_bar("sync-down");
     let result = oss

@@ -516,6 +516,42 @@ impl OssStorage {
         Ok(TransferReport::from_files(files))
     }
 
+    /// Streams the object `key` into `writer` (stdout, a pipe) with bounded memory, reporting
+    /// `(bytes done, size)`; returns the byte count. The metadata is read first (a missing
+    /// object is [`StorageError::NotFound`]); the body's CRC-64 is checked at the end, after
+    /// the bytes were written (a pipe cannot take them back), so a mismatch is an error after
+    /// the fact.
+    pub async fn download_to_writer<W>(
+        &self,
+        key: &str,
+        writer: &mut W,
+        progress: Option<ProgressFn>,
+    ) -> Result<u64, StorageError>
+    where
+        W: tokio::io::AsyncWrite + Unpin,
+    {
+        use tokio::io::AsyncWriteExt;
+        let info = Storage::get_object(self, key).await?;
+        let got = self
+            .client()
+            .get_object(key, jitstore_oss::client::GetObjectOptions::default())
+            .await
+            .map_err(|e| StorageError::Other(Box::new(e)))?;
+        let mut body = got.body;
+        let mut done = 0u64;
+        let io = |source| StorageError::Io { path: None, source };
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| StorageError::Other(Box::new(e)))?;
+            writer.write_all(&chunk).await.map_err(io)?;
+            done += chunk.len() as u64;
+            if let Some(p) = &progress {
+                p(done, Some(info.size));
+            }
+        }
+        writer.flush().await.map_err(io)?;
+        Ok(done)
+    }
+
     async fn download_one(
         &self,
         key: String,
