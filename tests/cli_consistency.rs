@@ -313,6 +313,11 @@ async fn json_on_every_storage_verb_and_errors_as_a_json_object() {
     let error: serde_json::Value =
         serde_json::from_slice(&usage.stderr).unwrap_or_else(|e| panic!("{e}: {}", out(&usage)));
     assert_eq!(error["error"]["kind"], "usage");
+    // Verbs with no JSON form say so rather than ignore --json.
+    let o = Run::new(&["quickstart", "--json"]).output().await;
+    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+    let error: serde_json::Value = serde_json::from_slice(&o.stderr).expect("a JSON error");
+    assert_eq!(error["error"]["kind"], "usage");
     // `sign --json` too.
     let signed = json(
         &Run::in_app(app, &["sign", "MyOss", "k", "--json"])

@@ -10,7 +10,7 @@ use jitstore::StorageHandle;
 use serde_json::json;
 
 use super::progress::progress_bar;
-use super::target::split_element;
+use super::target::{split_element, storage_error};
 use super::{output, print_json, AppArg, CliResult};
 
 /// Arguments of `get`.
@@ -56,7 +56,7 @@ async fn to_stdout(store: &StorageHandle, key: &str) -> CliResult {
     if let Some(oss) = OssStorage::from_handle(store) {
         super::stdio::object_to_stdout(oss, key)
             .await
-            .map_err(|e| super::put::wrap(store, jitstore::Operation::Download, key, e))?;
+            .map_err(|e| storage_error(store, jitstore::Operation::Download, key, e))?;
         return Ok(());
     }
     let data = store.download(key).await?;
@@ -79,7 +79,7 @@ async fn download_file(
         return oss
             .download_to_with(key, path, &transfer)
             .await
-            .map_err(|e| super::put::wrap(store, jitstore::Operation::DownloadTo, key, e));
+            .map_err(|e| storage_error(store, jitstore::Operation::DownloadTo, key, e));
     }
     let written = store.download_to(key, path).await?;
     progress(written, Some(written));

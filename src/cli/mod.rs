@@ -217,6 +217,14 @@ pub(crate) fn main(default_sigpipe: fn()) -> ExitCode {
         .print(cli.json);
         return ExitCode::from(2);
     }
+    if cli.json && matches!(cli.command, Command::Quickstart(_) | Command::Serve(_)) {
+        ErrorReport::usage(format!(
+            "--json: {} prints text only (its lines are documented in the README)",
+            cli.command.name()
+        ))
+        .print(true);
+        return ExitCode::from(2);
+    }
     target::set_app_before_verb(cli.app_before_verb);
     if !matches!(cli.command, Command::Serve(_)) {
         default_sigpipe();

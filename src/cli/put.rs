@@ -9,7 +9,7 @@ use jitstore::StorageHandle;
 use serde_json::json;
 
 use super::progress::progress_bar;
-use super::target::split_element;
+use super::target::{split_element, storage_error};
 use super::{output, print_json, AppArg, CliResult};
 
 /// Arguments of `put`.
@@ -77,7 +77,7 @@ async fn upload_file(
         return oss
             .upload_path_with(key, path, &options, &transfer)
             .await
-            .map_err(|e| wrap(store, jitstore::Operation::UploadPath, key, e));
+            .map_err(|e| storage_error(store, jitstore::Operation::UploadPath, key, e));
     }
     progress(0, Some(size));
     let result = store.upload_path(key, path, content_type).await?;
@@ -103,24 +103,8 @@ async fn upload_stdin(
         return oss
             .upload_stream(key, tokio::io::stdin(), None, &options, &transfer)
             .await
-            .map_err(|e| wrap(store, jitstore::Operation::UploadPath, key, e));
+            .map_err(|e| storage_error(store, jitstore::Operation::UploadPath, key, e));
     }
     let spooled = super::stdio::spool_stdin().await?;
     upload_file(store, key, spooled.path(), content_type, progress).await
-}
-
-/// A storage error with the element, Type, operation and key, as the handle would report it.
-pub(crate) fn wrap(
-    store: &StorageHandle,
-    operation: jitstore::Operation,
-    key: &str,
-    error: jitstore::StorageError,
-) -> Box<dyn std::error::Error + Send + Sync> {
-    Box::new(jitstore::storages::Error::new(
-        store.element().into(),
-        store.type_name().into(),
-        operation,
-        Some(key.to_owned()),
-        error,
-    ))
 }

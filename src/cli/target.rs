@@ -73,3 +73,19 @@ pub(crate) fn split_element(words: &[String], rest: usize) -> (Option<&str>, &[S
         (None, words)
     }
 }
+
+/// A storage error with the element, Type, operation and key, as the handle would report it.
+pub(crate) fn storage_error(
+    store: &StorageHandle,
+    operation: jitstore::Operation,
+    key: &str,
+    error: jitstore::StorageError,
+) -> super::CliError {
+    Box::new(jitstore::storages::Error::new(
+        store.element().into(),
+        store.type_name().into(),
+        operation,
+        Some(key.to_owned()),
+        error,
+    ))
+}
