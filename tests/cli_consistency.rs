@@ -216,6 +216,20 @@ async fn dash_means_stdin_or_stdout_in_every_verb_that_takes_a_file() {
             ("pipe/d.txt".to_owned(), 5),
         ]
     );
+    // `put-url --ticket -`: the ticket of `issue-upload --json` piped in.
+    let ticket = Run::in_app(
+        app,
+        &["issue-upload", "MyOss", "kb", "--size", "4", "--json"],
+    )
+    .output()
+    .await;
+    assert!(ticket.status.success(), "{}", out(&ticket));
+    let four = write(work.path(), "four.bin", b"4444");
+    let o = Run::new(&["put-url", "--ticket", "-", "--file", four.to_str().unwrap()])
+        .stdin(&ticket.stdout)
+        .output()
+        .await;
+    assert!(o.status.success(), "{}", out(&o));
     // `upload -` without a name is refused with a message saying how to name it.
     let o = Run::in_app(app, &["upload", "MyOss", "-", "--directory", "pipe"])
         .stdin(b"x")
