@@ -118,12 +118,45 @@ impl App {
     }
 
     /// The storage element `full_name` (built on first use, then cached).
+    ///
+    /// `storages.Default` always exists: when no layer declares it, it is the embedded
+    /// DiskType default on `<app>/appData/storages/Default` (registered on first use).
     pub fn get_element(&self, full_name: &str) -> Result<StorageHandle, Error> {
-        let loaded = self.registry.get_element(full_name)?;
+        let loaded = match self.registry.get_element(full_name) {
+            Err(jitstore_element::ElementError::NotFound { .. })
+                if full_name == FALLBACK_DEFAULT_STORAGE =>
+            {
+                self.register_embedded_default()?;
+                self.registry.get_element(full_name)?
+            }
+            other => other?,
+        };
         StorageHandle::from_loaded(&loaded).ok_or_else(|| Error::NotAStorage {
             element: full_name.to_owned(),
             type_name: loaded.declared_types().to_string(),
         })
+    }
+
+    /// Registers the embedded `storages.Default` (DiskType on `appData/storages/Default`);
+    /// a concurrent first use that registered it already is fine.
+    fn register_embedded_default(&self) -> Result<(), Error> {
+        let root = self.root().join("appData/storages/Default");
+        let disk = jitstore_storages::DiskStorage::new(root).map_err(|source| {
+            jitstore_element::ElementError::Build {
+                full_name: FALLBACK_DEFAULT_STORAGE.to_owned(),
+                type_name: jitstore_storages::DISK_TYPE.to_owned(),
+                source: Box::new(source),
+            }
+        })?;
+        let storage: Arc<dyn jitstore_storages::Storage> = Arc::new(disk);
+        match self.registry.register_instance(
+            FALLBACK_DEFAULT_STORAGE,
+            jitstore_storages::DISK_TYPE,
+            jitstore_storages::into_element_object(storage),
+        ) {
+            Ok(()) | Err(jitstore_element::ElementError::AlreadyRegistered { .. }) => Ok(()),
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// The storage element `full_name` (same as [`get_element`](Self::get_element)).

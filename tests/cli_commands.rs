@@ -185,7 +185,7 @@ fn failures_exit_non_zero_with_the_error_on_stderr() {
     assert!(!output.status.success());
     let stderr = text(&output.stderr);
     assert!(
-        stderr.contains("upload_by_file `../escape.txt`: invalid key"),
+        stderr.contains("upload_path `../escape.txt`: invalid key"),
         "{stderr}"
     );
     assert!(!app.path().join("appData/storages/escape.txt").exists());

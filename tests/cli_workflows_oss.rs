@@ -54,17 +54,21 @@ async fn setup() -> Setup {
     }
 }
 
-/// Runs the binary off the runtime's worker (the server keeps serving meanwhile).
+/// Runs the binary off the runtime's worker (the server keeps serving meanwhile); `--app`
+/// only for the verbs that read an app (`put-url` and `get-url` refuse it).
 async fn jitstore(app: &Path, args: &[&str]) -> Output {
     let app = app.to_path_buf();
     let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let reads_app = !matches!(
+        args.first().map(String::as_str),
+        Some("put-url" | "get-url")
+    );
     tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_jitstore"))
-            .arg("--app")
-            .arg(&app)
-            .args(&args)
-            .output()
-            .expect("runs")
+        let mut command = Command::new(env!("CARGO_BIN_EXE_jitstore"));
+        if reads_app {
+            command.arg("--app").arg(&app);
+        }
+        command.args(&args).output().expect("runs")
     })
     .await
     .unwrap()

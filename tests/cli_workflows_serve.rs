@@ -65,3 +65,37 @@ fn serve_prints_its_address_and_answers_signed_requests() {
     assert_eq!(&bytes[..], b"served!");
     assert_eq!(anonymous.expect("answered").as_u16(), 403);
 }
+
+/// `-v` installs the tracing subscriber for `serve`: its start is logged on stderr (and the
+/// address line still comes first on stdout).
+#[test]
+fn serve_logs_with_verbose() {
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jitstore"))
+        .args(["serve", "-v", "--data"])
+        .arg(data.path())
+        .args(["--addr", "127.0.0.1:0", "--bucket", "logged"])
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let mut seen = Vec::new();
+    let found = loop {
+        match lines.next() {
+            Some(Ok(line)) => {
+                let hit = line.contains("OSS-compatible server listening");
+                seen.push(line);
+                if hit {
+                    break true;
+                }
+            }
+            _ => break false,
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(found, "no server log line with -v: {seen:?}");
+}

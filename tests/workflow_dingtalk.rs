@@ -194,6 +194,7 @@ async fn size_mismatch_expired_and_forged_keys_fail_and_leave_nothing() {
             err,
             WorkflowError::SizeMismatch {
                 expected: 11,
+                announced: 11,
                 actual: 10
             }
         ),

@@ -1,18 +1,19 @@
 //! `jitstore issue-upload ELEMENT FOLDER --size N` and `jitstore commit ELEMENT UPLOAD_KEY
 //! NAME`: the server side of DingTalk's header-signed upload (step 2 is `put-url --ticket`).
 
-use std::path::Path;
 use std::time::Duration;
 
-use jitstore::storages::workflows::ConflictStrategy;
+use jitstore::storages::workflows::{ConflictStrategy, WorkflowError};
 
-use super::oss_common::{oss_storage, print_json};
-use super::CliResult;
+use super::oss_common::oss_storage;
+use super::{output, print_json, AppArg, CliError, CliResult};
 
 /// Arguments of `issue-upload`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct IssueArgs {
-    /// The OssType element.
+    #[command(flatten)]
+    app: AppArg,
+    /// The OssType element (`@default`: the app's default storage).
     element: String,
     /// The folder (key prefix) the file will be committed into; `""` for the root.
     folder: String,
@@ -22,15 +23,14 @@ pub(crate) struct IssueArgs {
     /// Validity in seconds (at most 900).
     #[arg(long, default_value_t = 900)]
     expires: u64,
-    /// Print the ticket as JSON (feed it to `put-url --ticket`).
-    #[arg(long)]
-    json: bool,
 }
 
 /// Arguments of `commit`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct CommitArgs {
-    /// The OssType element.
+    #[command(flatten)]
+    app: AppArg,
+    /// The OssType element (`@default`: the app's default storage).
     element: String,
     /// The upload key from `issue-upload`.
     upload_key: String,
@@ -42,17 +42,14 @@ pub(crate) struct CommitArgs {
     /// AUTO_RENAME (default), OVERWRITE or FAIL_IF_EXISTS.
     #[arg(long, default_value = "AUTO_RENAME")]
     conflict: String,
-    /// Print the committed object as JSON.
-    #[arg(long)]
-    json: bool,
 }
 
-pub(crate) async fn run_issue(app: &Path, args: IssueArgs) -> CliResult {
-    let oss = oss_storage(app, &args.element)?;
+pub(crate) async fn run_issue(args: IssueArgs) -> CliResult {
+    let oss = oss_storage(&args.app, Some(&args.element))?;
     let ticket = oss
         .issue_upload(&args.folder, args.size, Duration::from_secs(args.expires))
         .await?;
-    if args.json {
+    if output::json() {
         return print_json(&ticket);
     }
     println!("upload key:  {}", ticket.upload_key);
@@ -67,13 +64,19 @@ pub(crate) async fn run_issue(app: &Path, args: IssueArgs) -> CliResult {
     Ok(())
 }
 
-pub(crate) async fn run_commit(app: &Path, args: CommitArgs) -> CliResult {
-    let oss = oss_storage(app, &args.element)?;
+pub(crate) async fn run_commit(args: CommitArgs) -> CliResult {
+    let oss = oss_storage(&args.app, Some(&args.element))?;
     let conflict: ConflictStrategy = args.conflict.parse()?;
     let done = oss
         .commit(&args.upload_key, &args.name, args.size, conflict)
-        .await?;
-    if args.json {
+        .await
+        .map_err(|e| match (&e, args.size) {
+            (WorkflowError::SizeMismatch { expected, .. }, Some(size)) if *expected == size => {
+                format!("commit --size {size}: {e}").into()
+            }
+            _ => CliError::from(e),
+        })?;
+    if output::json() {
         return print_json(&done);
     }
     println!(

@@ -148,28 +148,53 @@ pub(crate) async fn run(app: &Path, args: Args) -> CliResult {
     rows.sort_by(|a, b| a.name().cmp(b.name()));
     let width = rows.iter().map(|r| r.name().len()).max().unwrap_or(0);
     let mut failures = 0;
+    let json = super::output::json();
+    let mut json_rows = Vec::new();
     for row in &rows {
         let element = match row {
             Row::Broken(name, error) => {
                 failures += 1;
-                println!("{name:<width$}  {:<8}  ERROR  {error}", "unknown");
+                if json {
+                    json_rows.push(serde_json::json!({
+                        "full_name": name, "kind": "unknown", "ok": false,
+                        "chain": null, "error": error.to_string(), "config": null,
+                    }));
+                } else {
+                    println!("{name:<width$}  {:<8}  ERROR  {error}", "unknown");
+                }
                 continue;
             }
             Row::Element(element) => element,
         };
         let kind = kind_name(element.kind());
-        match check(registry, element) {
+        let checked = check(registry, element);
+        if checked.is_err() {
+            failures += 1;
+        }
+        let config = (args.config && element.kind() != ElementKind::Meta)
+            .then(|| masked_config(registry, element))
+            .flatten();
+        if json {
+            let (chain, error) = match checked {
+                Ok(chain) => (Some(chain), None),
+                Err(error) => (None, Some(error)),
+            };
+            json_rows.push(serde_json::json!({
+                "full_name": element.full_name(), "kind": kind, "ok": error.is_none(),
+                "chain": chain, "error": error, "config": config,
+            }));
+            continue;
+        }
+        match checked {
             Ok(chain) => println!("{:<width$}  {kind:<8}  ok     {chain}", element.full_name()),
-            Err(error) => {
-                failures += 1;
-                println!("{:<width$}  {kind:<8}  ERROR  {error}", element.full_name());
-            }
+            Err(error) => println!("{:<width$}  {kind:<8}  ERROR  {error}", element.full_name()),
         }
-        if args.config && element.kind() != ElementKind::Meta {
-            if let Some(config) = masked_config(registry, element) {
-                println!("{:<width$}  config    {config}", "");
-            }
+        if let Some(config) = config {
+            println!("{:<width$}  config    {config}", "");
         }
+    }
+    if json {
+        super::print_json(&json_rows)?;
     }
     if failures > 0 {
         return Err(format!("{failures} of {} elements failed to validate", rows.len()).into());

@@ -1,35 +1,87 @@
-//! `jitstore get ELEMENT KEY LOCAL_PATH`
+//! `jitstore get [ELEMENT] KEY LOCAL_PATH`: KEY to a local file, or stdout (`-`); a byte
+//! progress bar on a terminal (OssType: ranged parts combined); `--json` prints
+//! `{"element", "key", "size", "path"}` (nothing when the object itself goes to stdout).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use super::{element_name, open_app, CliResult};
+use jitstore::storages::OssStorage;
+use jitstore::StorageHandle;
+use serde_json::json;
+
+use super::progress::progress_bar;
+use super::target::{split_element, storage_error};
+use super::{output, print_json, AppArg, CliResult};
 
 /// Arguments of `get`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The storage element.
-    element: String,
-    /// The object key.
-    key: String,
-    /// Where to write it, or `-` for stdout.
-    local_path: PathBuf,
+    #[command(flatten)]
+    app: AppArg,
+    /// [ELEMENT] KEY LOCAL_PATH: the storage element (omitted or `@default`: the app's default
+    /// storage), the object key, and where to write it (`-` for stdout).
+    #[arg(num_args = 2..=3, required = true, value_name = "ARGS")]
+    words: Vec<String>,
 }
 
-pub(crate) async fn run(app: &Path, args: Args) -> CliResult {
-    let store = open_app(app)?.storage(&element_name(&args.element))?;
-    if args.local_path.as_os_str() == "-" {
-        let data = store.download(&args.key).await?;
-        let mut stdout = std::io::stdout().lock();
-        stdout.write_all(&data)?;
-        stdout.flush()?;
-    } else {
-        let written = store.download_to(&args.key, &args.local_path).await?;
-        eprintln!(
-            "downloaded {} ({written} bytes) to {}",
-            args.key,
-            args.local_path.display()
-        );
+pub(crate) async fn run(args: Args) -> CliResult {
+    let (element, rest) = split_element(&args.words, 2);
+    let [key, local] = rest else {
+        return Err("get takes [ELEMENT] KEY LOCAL_PATH".into());
+    };
+    let store = super::target::storage(&args.app, element)?;
+    if local == "-" {
+        return to_stdout(&store, key).await;
     }
+    let (bar, progress) = progress_bar("get");
+    let path = Path::new(local);
+    let written = download_file(&store, key, path, progress).await;
+    bar.finish_and_clear();
+    let written = written?;
+    if output::json() {
+        return print_json(&json!({
+            "element": store.element(),
+            "key": key,
+            "size": written,
+            "path": path,
+        }));
+    }
+    eprintln!("downloaded {key} ({written} bytes) to {}", path.display());
     Ok(())
+}
+
+/// The object on stdout: streamed (bounded memory, progress) on OssType; read whole on
+/// other Types.
+async fn to_stdout(store: &StorageHandle, key: &str) -> CliResult {
+    if let Some(oss) = OssStorage::from_handle(store) {
+        super::stdio::object_to_stdout(oss, key)
+            .await
+            .map_err(|e| storage_error(store, jitstore::Operation::Download, key, e))?;
+        return Ok(());
+    }
+    let data = store.download(key).await?;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(&data)?;
+    stdout.flush()?;
+    Ok(())
+}
+
+/// OssType reports every byte (ranged parts combined); other Types report when done.
+async fn download_file(
+    store: &StorageHandle,
+    key: &str,
+    path: &Path,
+    progress: jitstore_oss::transfer::ProgressFn,
+) -> Result<u64, Box<dyn std::error::Error + Send + Sync>> {
+    if let Some(oss) = OssStorage::from_handle(store) {
+        let mut transfer = oss.transfer_options().clone();
+        transfer.progress = Some(progress);
+        return oss
+            .download_to_with(key, path, &transfer)
+            .await
+            .map_err(|e| storage_error(store, jitstore::Operation::DownloadTo, key, e));
+    }
+    let written = store.download_to(key, path).await?;
+    progress(written, Some(written));
+    Ok(written)
 }

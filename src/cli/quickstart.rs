@@ -110,6 +110,7 @@ pub(crate) async fn run(args: Args) -> CliResult {
         }
     };
     let endpoint = server.endpoint();
+    let region = server.region().to_owned();
     tour.report(
         "start the local OSS server",
         Ok(format!(
@@ -122,14 +123,65 @@ pub(crate) async fn run(args: Args) -> CliResult {
     outcome?;
     if args.keep {
         let kept = dir.keep();
-        println!(
-            "quickstart finished; app and data kept at {}",
-            kept.display()
-        );
+        let server_port = endpoint.rsplit(':').next().unwrap_or("9000").to_owned();
+        keep_instructions(&kept, &server_port, &region, &secret)?;
     } else {
         println!("quickstart finished: all {STEPS} steps passed; temporary app removed");
     }
     Ok(())
+}
+
+/// The variable `storages/MyOss/MyOss.json` reads its secret from.
+const SECRET_VARIABLE: &str = "QUICKSTART_OSS_SECRET";
+
+/// After `--keep`: writes `quickstart.env` (mode 0600: the secret is not printed) and prints
+/// how to start the app's server again and use the app.
+fn keep_instructions(kept: &Path, port: &str, region: &str, secret: &str) -> CliResult {
+    let env_file = kept.join("quickstart.env");
+    let text = format!(
+        "# Written by `jitstore quickstart --keep`: the secret of storages.MyOss and of its server.\n\
+         export {SECRET_VARIABLE}='{secret}'\n\
+         export JITSTORE_SERVE_ACCESS_KEY_ID='{AK}'\n\
+         export JITSTORE_SERVE_ACCESS_KEY_SECRET=\"${SECRET_VARIABLE}\"\n"
+    );
+    write_private(&env_file, &text)?;
+    let app = kept.join("app");
+    let data = kept.join("oss-data");
+    println!(
+        "quickstart finished; app and data kept at {}",
+        kept.display()
+    );
+    println!(
+        "  app:     {} (storages.Default: DiskType; storages.MyOss: OssType on the local server)",
+        app.display()
+    );
+    println!(
+        "  secret:  storages.MyOss reads it from {SECRET_VARIABLE}; `. {}` sets it (and the server's key)",
+        env_file.display()
+    );
+    println!(
+        "  server:  . {} && jitstore serve --data {} --addr 127.0.0.1:{port} --region {region} --bucket {BUCKET}",
+        env_file.display(),
+        data.display()
+    );
+    println!(
+        "  then:    . {} && jitstore --app {} ls MyOss",
+        env_file.display(),
+        app.display()
+    );
+    Ok(())
+}
+
+/// Writes `text` to a new file only its owner can read.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(text.as_bytes())
 }
 
 async fn tour_steps(
@@ -159,7 +211,7 @@ async fn tour_steps(
         )?;
         let config = serde_json::json!({
             "accessKeyId": AK,
-            "accessKeySecret": "{{QUICKSTART_OSS_SECRET}}",
+            "accessKeySecret": format!("{{{{{SECRET_VARIABLE}}}}}"),
             "endPoint": endpoint,
             "bucketName": BUCKET,
             "region": region,
@@ -182,7 +234,7 @@ async fn tour_steps(
     )?;
 
     let app = jitstore::App::builder(root)
-        .env([("QUICKSTART_OSS_SECRET", secret)])
+        .env([(SECRET_VARIABLE, secret)])
         .open()?;
     let disk = app.default_storage()?;
     let oss = app.get_element("storages.MyOss")?;

@@ -3,7 +3,6 @@
 //! output) with the element's signature version; `--at` fixes the signing time so a URL can be
 //! reproduced exactly, `--explain` adds the canonical request and the string-to-sign.
 
-use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -11,12 +10,14 @@ use jitstore::SignUrlRequest;
 use jitstore_oss::sign::canonical::redact_secrets;
 
 use super::oss_common::{oss_storage, parse_header};
-use super::CliResult;
+use super::{output, print_json, AppArg, CliResult};
 
 /// Arguments of `sign`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The OssType element.
+    #[command(flatten)]
+    app: AppArg,
+    /// The OssType element (`@default`: the app's default storage).
     element: String,
     /// The object key.
     key: String,
@@ -40,8 +41,8 @@ pub(crate) struct Args {
     explain: bool,
 }
 
-pub(crate) async fn run(app: &Path, args: Args) -> CliResult {
-    let oss = oss_storage(app, &args.element)?;
+pub(crate) async fn run(args: Args) -> CliResult {
+    let oss = oss_storage(&args.app, Some(&args.element))?;
     let at = match &args.at {
         Some(text) => Some(
             DateTime::parse_from_rfc3339(text)
@@ -55,6 +56,25 @@ pub(crate) async fn run(app: &Path, args: Args) -> CliResult {
     request.content_type = args.content_type.clone();
     request.headers = args.headers.iter().cloned().collect();
     let signed = oss.presign_explained(&request, at).await?;
+    if output::json() {
+        let mut value = serde_json::to_value(&signed)?;
+        if let Some(map) = value.as_object_mut() {
+            if args.explain {
+                map.insert(
+                    "canonical_request".into(),
+                    redact_secrets(&signed.canonical_request).into(),
+                );
+                map.insert(
+                    "string_to_sign".into(),
+                    redact_secrets(&signed.string_to_sign).into(),
+                );
+            } else {
+                map.remove("canonical_request");
+                map.remove("string_to_sign");
+            }
+        }
+        return print_json(&value);
+    }
     println!("{}", signed.url);
     println!("method: {}", signed.method);
     println!("signature version: {}", signed.signature_version);

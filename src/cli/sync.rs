@@ -2,44 +2,46 @@
 //! AgentBay's upload/download of a file or a whole directory (recursive, key = prefix +
 //! relative path, concurrent, streamed; hostile keys refused on the way down).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use jitstore::storages::workflows::{BatchStatus, FileStatus, TransferReport};
 
-use super::oss_common::{oss_storage, print_json, progress_bar};
-use super::CliResult;
+use super::oss_common::StsArgs;
+use super::progress::progress_bar;
+use super::target::split_element;
+use super::{output, print_json, AppArg, CliResult};
 
 /// Arguments of `sync-up`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct UpArgs {
-    /// The OssType element.
-    element: String,
-    /// A local file or directory.
-    local: PathBuf,
-    /// The key (for a file) or prefix (for a directory, or ending in `/`).
-    prefix: String,
-    /// Print the report as JSON.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    app: AppArg,
+    /// [ELEMENT] LOCAL PREFIX: the OssType element (omitted: env_init from STS credentials
+    /// when given, else the app's default storage), a local file or directory, and the key
+    /// (for a file) or prefix (for a directory, or ending in `/`).
+    #[arg(num_args = 2..=3, required = true, value_name = "ARGS")]
+    words: Vec<String>,
+    #[command(flatten)]
+    sts: StsArgs,
 }
 
 /// Arguments of `sync-down`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct DownArgs {
-    /// The OssType element.
-    element: String,
-    /// An object key, or a prefix (ending in `/`, or naming no object).
-    prefix: String,
-    /// The local file or directory.
-    local: PathBuf,
-    /// Print the report as JSON.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    app: AppArg,
+    /// [ELEMENT] PREFIX LOCAL: the OssType element (omitted: env_init from STS credentials
+    /// when given, else the app's default storage), an object key or a prefix (ending in `/`,
+    /// or naming no object), and the local file or directory (`-`: the object to stdout).
+    #[arg(num_args = 2..=3, required = true, value_name = "ARGS")]
+    words: Vec<String>,
+    #[command(flatten)]
+    sts: StsArgs,
 }
 
 /// Prints a transfer report (text or JSON); an error when any file failed.
-pub(crate) fn report(report: &TransferReport, json: bool) -> CliResult {
-    if json {
+pub(crate) fn report(report: &TransferReport) -> CliResult {
+    if output::json() {
         print_json(report)?;
     } else {
         for f in &report.files {
@@ -79,22 +81,48 @@ pub(crate) fn report(report: &TransferReport, json: bool) -> CliResult {
     Ok(())
 }
 
-pub(crate) async fn run_up(app: &Path, args: UpArgs) -> CliResult {
-    let oss = oss_storage(app, &args.element)?;
+pub(crate) async fn run_up(args: UpArgs) -> CliResult {
+    let (element, rest) = split_element(&args.words, 2);
+    let [local, prefix] = rest else {
+        return Err("sync-up takes [ELEMENT] LOCAL PREFIX".into());
+    };
+    let oss = args.sts.storage(&args.app, element)?;
+    let spooled = if local == "-" {
+        if prefix.is_empty() || prefix.ends_with('/') {
+            return Err(format!(
+                "sync-up - {prefix:?}: stdin has no file name; give a full object key"
+            )
+            .into());
+        }
+        Some(super::stdio::spool_stdin().await?)
+    } else {
+        None
+    };
+    let path = spooled.as_ref().map_or(Path::new(local), |s| s.path());
     let (bar, progress) = progress_bar("sync-up");
     let result = oss
-        .upload_local_with_progress(&args.prefix, &args.local, Some(progress))
+        .upload_local_with_progress(prefix, path, Some(progress))
         .await;
     bar.finish_and_clear();
-    report(&result?, args.json)
+    report(&result?)
 }
 
-pub(crate) async fn run_down(app: &Path, args: DownArgs) -> CliResult {
-    let oss = oss_storage(app, &args.element)?;
+pub(crate) async fn run_down(args: DownArgs) -> CliResult {
+    let (element, rest) = split_element(&args.words, 2);
+    let [prefix, local] = rest else {
+        return Err("sync-down takes [ELEMENT] PREFIX LOCAL".into());
+    };
+    let oss = args.sts.storage(&args.app, element)?;
+    if local == "-" {
+        super::stdio::object_to_stdout(&oss, prefix)
+            .await
+            .map_err(|e| format!("sync-down `{prefix}` to stdout: {e}"))?;
+        return Ok(());
+    }
     let (bar, progress) = progress_bar("sync-down");
     let result = oss
-        .download_local_with_progress(&args.prefix, &args.local, Some(progress))
+        .download_local_with_progress(prefix, Path::new(local), Some(progress))
         .await;
     bar.finish_and_clear();
-    report(&result?, args.json)
+    report(&result?)
 }

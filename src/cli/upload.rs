@@ -1,7 +1,7 @@
 //! `jitstore upload ELEMENT FILE --directory DIR [...]`: the Dify plugin's upload_file, with
 //! its directory and filename modes, an explicit time zone and the full result.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -9,8 +9,10 @@ use jitstore::storages::workflows::{
     parse_time_zone, DifyFile, DifyUploadOptions, DirectoryMode, FilenameMode, UrlChoice,
 };
 
-use super::oss_common::{oss_storage, print_json, progress_bar};
-use super::CliResult;
+use super::oss_common::oss_storage;
+use super::progress::progress_bar;
+use super::stdio::{is_stdio, spool_stdin};
+use super::{output, print_json, AppArg, CliResult};
 
 /// Options shared by `upload` and `upload-many`.
 #[derive(Debug, clap::Args)]
@@ -36,9 +38,6 @@ pub(crate) struct ModeArgs {
     /// Return the plain public URL whatever the element's URL mode.
     #[arg(long, conflicts_with = "signed")]
     pub public: bool,
-    /// Print the result as JSON.
-    #[arg(long)]
-    pub json: bool,
 }
 
 impl ModeArgs {
@@ -67,9 +66,11 @@ impl ModeArgs {
 /// Arguments of `upload`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The OssType element.
+    #[command(flatten)]
+    app: AppArg,
+    /// The OssType element (`@default`: the app's default storage).
     element: String,
-    /// The local file.
+    /// The local file (`-` for stdin, with --source-name or --filename to name it).
     file: PathBuf,
     /// Store under this name instead of the file's own.
     #[arg(long)]
@@ -84,19 +85,30 @@ pub(crate) struct Args {
     modes: ModeArgs,
 }
 
-pub(crate) async fn run(app: &Path, args: Args) -> CliResult {
-    let oss = oss_storage(app, &args.element)?;
+pub(crate) async fn run(args: Args) -> CliResult {
+    let oss = oss_storage(&args.app, Some(&args.element))?;
     let mut options = args.modes.options()?;
     options.filename = args.filename.clone();
+    let spooled = if is_stdio(args.file.as_os_str()) {
+        if args.source_name.is_none() && args.filename.is_none() {
+            return Err(
+                "upload -: stdin has no file name; give --source-name or --filename".into(),
+            );
+        }
+        Some(spool_stdin().await?)
+    } else {
+        None
+    };
+    let path = spooled.as_ref().map_or(args.file.as_path(), |s| s.path());
     let (bar, progress) = progress_bar("upload");
     options.progress = Some(progress);
-    let mut file = DifyFile::new(&args.file);
+    let mut file = DifyFile::new(path);
     file.name = args.source_name.clone();
     file.content_type = args.content_type.clone();
     let result = oss.upload_file(&file, &options).await;
     bar.finish_and_clear();
     let result = result?;
-    if args.modes.json {
+    if output::json() {
         return print_json(&result);
     }
     println!("uploaded {} ({} bytes)", result.object_key, result.size);

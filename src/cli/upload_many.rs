@@ -1,18 +1,21 @@
 //! `jitstore upload-many ELEMENT FILE... --directory DIR [...]`: the Dify plugin's
 //! multi_upload_files, concurrent, one outcome per file; exits non-zero when any file failed.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use jitstore::storages::workflows::{BatchStatus, DifyFile};
 
-use super::oss_common::{oss_storage, print_json, progress_bar};
+use super::oss_common::oss_storage;
+use super::progress::progress_bar;
 use super::upload::ModeArgs;
-use super::CliResult;
+use super::{output, print_json, AppArg, CliResult};
 
 /// Arguments of `upload-many`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The OssType element.
+    #[command(flatten)]
+    app: AppArg,
+    /// The OssType element (`@default`: the app's default storage).
     element: String,
     /// The local files.
     #[arg(required = true)]
@@ -21,15 +24,15 @@ pub(crate) struct Args {
     modes: ModeArgs,
 }
 
-pub(crate) async fn run(app: &Path, args: Args) -> CliResult {
-    let oss = oss_storage(app, &args.element)?;
+pub(crate) async fn run(args: Args) -> CliResult {
+    let oss = oss_storage(&args.app, Some(&args.element))?;
     let mut options = args.modes.options()?;
     let (bar, progress) = progress_bar("upload-many");
     options.progress = Some(progress);
     let files: Vec<DifyFile> = args.files.iter().map(DifyFile::new).collect();
     let report = oss.multi_upload_files(&files, &options).await;
     bar.finish_and_clear();
-    if args.modes.json {
+    if output::json() {
         print_json(&report)?;
     } else {
         for f in &report.files {

@@ -25,7 +25,8 @@ use serde::Serialize;
 
 use super::dify::BatchStatus;
 use super::error::{redact_url, WorkflowError};
-use super::names::{contained_target, local_relative_path, segment_problem, MAX_KEY_BYTES};
+use super::listing_plan::plan_directory_download;
+use super::names::{segment_problem, MAX_KEY_BYTES};
 use super::plain_http;
 use crate::error::StorageError;
 use crate::handle::{into_element_object, StorageHandle};
@@ -121,7 +122,12 @@ impl FileOutcome {
         }
     }
 
-    fn failed(key: String, path: Option<PathBuf>, status: FileStatus, error: String) -> Self {
+    pub(crate) fn failed(
+        key: String,
+        path: Option<PathBuf>,
+        status: FileStatus,
+        error: String,
+    ) -> Self {
         FileOutcome {
             key,
             path,
@@ -315,9 +321,11 @@ impl OssStorage {
             checkpoint_dir: Some(String::new()),
             ..OssConfig::default()
         };
-        OssStorage::from_config(&config, |_| None, None).map_err(|p| WorkflowError::InvalidInput {
-            what: p.field.unwrap_or("config"),
-            reason: p.message,
+        OssStorage::from_config(&config, |_| None, None).map_err(|p| {
+            WorkflowError::InvalidEnvInit {
+                field: p.field,
+                message: p.message,
+            }
         })
     }
 
@@ -488,34 +496,13 @@ impl OssStorage {
         tokio::fs::create_dir_all(local_path)
             .await
             .map_err(|e| WorkflowError::io(local_path, e))?;
-        let mut files = Vec::new();
-        let mut jobs = Vec::new();
-        for object in listed {
-            let relative = &object.key[prefix.len()..];
-            if relative.ends_with('/') && object.size == 0 {
-                // A folder marker: nothing to write, but its name is still checked.
-                if let Err(reason) = local_relative_path(relative.trim_end_matches('/')) {
-                    files.push(FileOutcome::failed(
-                        object.key.clone(),
-                        None,
-                        FileStatus::Refused,
-                        reason,
-                    ));
-                }
-                continue;
-            }
-            let target =
-                local_relative_path(relative).and_then(|rel| contained_target(local_path, &rel));
-            match target {
-                Ok(path) => jobs.push((object.key, path, object.size)),
-                Err(reason) => files.push(FileOutcome::failed(
-                    object.key,
-                    None,
-                    FileStatus::Refused,
-                    reason,
-                )),
-            }
-        }
+        let plan = plan_directory_download(
+            &prefix,
+            listed.into_iter().map(|o| (o.key, o.size)),
+            local_path,
+        );
+        let mut files = plan.refused;
+        let jobs = plan.jobs;
         let aggregate = Aggregate::new(Some(jobs.iter().map(|j| j.2).sum()), progress);
         let done: Vec<FileOutcome> = stream::iter(jobs)
             .map(|(key, path, _)| {
@@ -527,6 +514,42 @@ impl OssStorage {
             .await;
         files.extend(done);
         Ok(TransferReport::from_files(files))
+    }
+
+    /// Streams the object `key` into `writer` (stdout, a pipe) with bounded memory, reporting
+    /// `(bytes done, size)`; returns the byte count. The metadata is read first (a missing
+    /// object is [`StorageError::NotFound`]); the body's CRC-64 is checked at the end, after
+    /// the bytes were written (a pipe cannot take them back), so a mismatch is an error after
+    /// the fact.
+    pub async fn download_to_writer<W>(
+        &self,
+        key: &str,
+        writer: &mut W,
+        progress: Option<ProgressFn>,
+    ) -> Result<u64, StorageError>
+    where
+        W: tokio::io::AsyncWrite + Unpin,
+    {
+        use tokio::io::AsyncWriteExt;
+        let info = Storage::get_object(self, key).await?;
+        let got = self
+            .client()
+            .get_object(key, jitstore_oss::client::GetObjectOptions::default())
+            .await
+            .map_err(|e| StorageError::Other(Box::new(e)))?;
+        let mut body = got.body;
+        let mut done = 0u64;
+        let io = |source| StorageError::Io { path: None, source };
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| StorageError::Other(Box::new(e)))?;
+            writer.write_all(&chunk).await.map_err(io)?;
+            done += chunk.len() as u64;
+            if let Some(p) = &progress {
+                p(done, Some(info.size));
+            }
+        }
+        writer.flush().await.map_err(io)?;
+        Ok(done)
     }
 
     async fn download_one(
@@ -652,6 +675,20 @@ pub async fn download_anonymous(
     Ok(TransferReport::from_files(vec![outcome]))
 }
 
+/// Downloads `url` (presigned or public) with a plain HTTP GET, without credentials, into
+/// `writer` (e.g. stdout), streamed; returns the byte count. Length and CRC-64 are checked
+/// when the answer carries them (after the bytes were written: a pipe cannot take them back).
+pub async fn download_anonymous_to_writer<W>(
+    url: &str,
+    writer: &mut W,
+    progress: Option<ProgressFn>,
+) -> Result<u64, WorkflowError>
+where
+    W: tokio::io::AsyncWrite + Unpin,
+{
+    plain_http::get_to_writer(url.trim(), writer, progress.as_ref()).await
+}
+
 /// Largest listing page accepted from a server (1000 keys of 1023 bytes, URL-encoded, fit).
 const MAX_LISTING_BYTES: usize = 16 * 1024 * 1024;
 
@@ -754,31 +791,13 @@ impl PublicFolder {
                 ),
             ));
         }
-        let mut files = Vec::new();
-        let mut jobs = Vec::new();
-        for object in listed {
-            let Some(relative) = object.key.strip_prefix(self.prefix.as_str()) else {
-                files.push(FileOutcome::failed(
-                    object.key,
-                    None,
-                    FileStatus::Refused,
-                    "the listing returned a key outside the requested prefix".to_owned(),
-                ));
-                continue;
-            };
-            if relative.ends_with('/') && object.size == 0 {
-                continue; // a folder marker: nothing to write
-            }
-            match local_relative_path(relative).and_then(|rel| contained_target(local_path, &rel)) {
-                Ok(path) => jobs.push((object.key, path, object.size)),
-                Err(reason) => files.push(FileOutcome::failed(
-                    object.key,
-                    None,
-                    FileStatus::Refused,
-                    reason,
-                )),
-            }
-        }
+        let plan = plan_directory_download(
+            &self.prefix,
+            listed.into_iter().map(|o| (o.key, o.size)),
+            local_path,
+        );
+        let mut files = plan.refused;
+        let jobs = plan.jobs;
         let aggregate = Aggregate::new(Some(jobs.iter().map(|j| j.2).sum()), progress);
         let done: Vec<FileOutcome> = stream::iter(jobs)
             .map(|(key, path, _)| {

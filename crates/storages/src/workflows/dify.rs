@@ -31,6 +31,7 @@
 //! assert_eq!(key, "reports/2025/2025/09/22/Q3 Report_20250922223015123.pdf");
 //! ```
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -566,6 +567,38 @@ pub struct MultiUploadReport {
     pub files: Vec<FileUploadOutcome>,
 }
 
+/// Keys that more than one input maps to, with the inputs (paths) that map to each.
+fn colliding_inputs(
+    files: &[DifyFile],
+    keys: &[Result<String, WorkflowError>],
+) -> HashMap<String, Vec<PathBuf>> {
+    let mut by_key: HashMap<String, Vec<PathBuf>> = HashMap::new();
+    for (file, key) in files.iter().zip(keys) {
+        if let Ok(key) = key {
+            by_key
+                .entry(key.clone())
+                .or_default()
+                .push(file.path.clone());
+        }
+    }
+    by_key.retain(|_, paths| paths.len() > 1);
+    by_key
+}
+
+/// Why `path` was not uploaded: `others` (all inputs of the key, itself included) collide.
+fn collision_reason(key: &str, path: &std::path::Path, others: &[PathBuf]) -> String {
+    let rest: Vec<String> = others
+        .iter()
+        .filter(|p| p.as_path() != path)
+        .map(|p| p.display().to_string())
+        .collect();
+    format!(
+        "{key:?} is also the key of {}; none of them was uploaded, so that no file silently \
+         replaces another (upload them into different directories)",
+        rest.join(", ")
+    )
+}
+
 impl OssStorage {
     /// Uploads one local file the Dify way (see the [module docs](self)); the file is streamed
     /// (multipart above the element's threshold).
@@ -580,6 +613,11 @@ impl OssStorage {
     /// Uploads several files concurrently (`options.concurrency` at a time; `options.filename`
     /// is ignored). A failure affects only its own file; the report's status says whether
     /// any failed.
+    ///
+    /// Every key is computed before any byte moves, at one instant for the whole batch. Files
+    /// whose keys collide (`a/b.png` and `c/b.png` into one directory) are not uploaded: each
+    /// gets an error naming the key and the other inputs, so one never silently replaces
+    /// another.
     pub async fn multi_upload_files(
         &self,
         files: &[DifyFile],
@@ -587,25 +625,51 @@ impl OssStorage {
     ) -> MultiUploadReport {
         let mut options = options.clone();
         options.filename = None;
+        let at = options.now().with_timezone(&Utc);
+        options = options.fixed_clock(at);
         let numbered = files.len() > 1;
-        // One running total over all files (per-file reports would interleave).
+        let keys: Vec<Result<String, WorkflowError>> = files
+            .iter()
+            .enumerate()
+            .map(|(index, file)| {
+                options.object_key(
+                    file.source_name().as_deref(),
+                    file.content_type.as_deref(),
+                    numbered.then_some(index),
+                )
+            })
+            .collect();
+        let collisions = colliding_inputs(files, &keys);
+        // One running total over all files that will be uploaded.
         let mut total = 0u64;
-        for f in files {
-            total += tokio::fs::metadata(&f.path)
-                .await
-                .map(|m| m.len())
-                .unwrap_or(0);
+        for (file, key) in files.iter().zip(&keys) {
+            if key.as_ref().is_ok_and(|k| !collisions.contains_key(k)) {
+                total += tokio::fs::metadata(&file.path)
+                    .await
+                    .map(|m| m.len())
+                    .unwrap_or(0);
+            }
         }
         let aggregate = super::agentbay::Aggregate::new(Some(total), options.progress.take());
         let options = &options;
         let aggregate = &aggregate;
-        let mut outcomes: Vec<FileUploadOutcome> = stream::iter(files.iter().enumerate())
-            .map(|(index, file)| async move {
-                let mut per_file = options.clone();
-                per_file.progress = aggregate.per_file();
-                let result = self
-                    .dify_upload(file, &per_file, numbered.then_some(index))
-                    .await;
+        let collisions = &collisions;
+        let mut outcomes: Vec<FileUploadOutcome> = stream::iter(files.iter().zip(keys).enumerate())
+            .map(|(index, (file, key))| async move {
+                let result = match key {
+                    Err(e) => Err(e),
+                    Ok(key) => match collisions.get(&key) {
+                        Some(others) => Err(WorkflowError::invalid(
+                            "object key",
+                            collision_reason(&key, &file.path, others),
+                        )),
+                        None => {
+                            let mut per_file = options.clone();
+                            per_file.progress = aggregate.per_file();
+                            self.dify_upload_to(file, key, &per_file).await
+                        }
+                    },
+                };
                 let (result, error) = match result {
                     Ok(r) => (Some(r), None),
                     Err(e) => (None, Some(e.to_string())),
@@ -640,6 +704,16 @@ impl OssStorage {
     ) -> Result<DifyUploadResult, WorkflowError> {
         let source = file.source_name();
         let key = options.object_key(source.as_deref(), file.content_type.as_deref(), index)?;
+        self.dify_upload_to(file, key, options).await
+    }
+
+    async fn dify_upload_to(
+        &self,
+        file: &DifyFile,
+        key: String,
+        options: &DifyUploadOptions,
+    ) -> Result<DifyUploadResult, WorkflowError> {
+        let source = file.source_name();
         let meta = tokio::fs::metadata(&file.path)
             .await
             .map_err(|e| WorkflowError::io(&file.path, e))?;

@@ -259,7 +259,8 @@ impl OssStorage {
             return Err(WorkflowError::invalid(
                 "expires",
                 format!(
-                    "{secs} s; a header-signed PUT is accepted for at most {MAX_TICKET_SECONDS} s"
+                    "{secs} s; a ticket must be valid for at least 1 s and at most \
+                     {MAX_TICKET_SECONDS} s (how long OSS accepts a header-signed PUT)"
                 ),
             ));
         }
@@ -422,6 +423,7 @@ impl OssStorage {
                 let _ = Storage::delete(self, &ticket.s).await;
                 return Err(WorkflowError::SizeMismatch {
                     expected,
+                    announced: ticket.n,
                     actual: staged.size,
                 });
             }

@@ -22,6 +22,16 @@ pub enum WorkflowError {
         reason: String,
     },
 
+    /// `env_init` settings do not make a valid OssType config (the message names the field,
+    /// e.g. `invalid region: "Bad!": ...`).
+    #[error("env_init: {message}")]
+    InvalidEnvInit {
+        /// The config field at fault, when known.
+        field: Option<&'static str>,
+        /// What is wrong with it.
+        message: String,
+    },
+
     /// A URL is on a host this storage does not own and that was not explicitly allowed.
     #[error("refused to fetch {url}: {reason}")]
     RefusedUrl {
@@ -88,11 +98,13 @@ pub enum WorkflowError {
     },
 
     /// The uploaded size is not what was announced.
-    #[error("size mismatch: {expected} bytes were announced but {actual} were uploaded; the staged upload was discarded")]
+    #[error("size mismatch: {expected} bytes were expected ({announced} announced by the ticket), but {actual} bytes arrived; the staged upload was discarded")]
     SizeMismatch {
-        /// Announced size.
+        /// The size that did not match: the ticket's, or the size the commit expected.
         expected: u64,
-        /// Size found.
+        /// The size the ticket announced.
+        announced: u64,
+        /// Size that arrived.
         actual: u64,
     },
 

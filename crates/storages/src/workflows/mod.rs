@@ -24,13 +24,14 @@ pub mod dify;
 pub mod dingtalk;
 mod error;
 pub mod explain;
+mod listing_plan;
 mod names;
 mod plain_http;
 pub mod url_fetch;
 
 pub use agentbay::{
-    download_anonymous, upload_anonymous, EnvInit, FileOutcome, FileStatus, TransferReport,
-    DIRECTORY_CONCURRENCY,
+    download_anonymous, download_anonymous_to_writer, upload_anonymous, EnvInit, FileOutcome,
+    FileStatus, TransferReport, DIRECTORY_CONCURRENCY,
 };
 pub use dify::{
     extension_for, parse_time_zone, BatchStatus, Clock, DifyFile, DifyUploadOptions,

@@ -199,6 +199,80 @@ pub(crate) async fn get_document(url: &str, limit: usize) -> Result<Vec<u8>, Wor
     Ok(body)
 }
 
+/// GETs `url` into `writer` (stdout, a pipe), streamed; the length and the CRC-64 are checked
+/// when the answer carries them, but bytes already written cannot be taken back, so a
+/// mismatch is reported as an error after the fact. Returns the byte count.
+pub(crate) async fn get_to_writer<W>(
+    url: &str,
+    writer: &mut W,
+    progress: Option<&ProgressFn>,
+) -> Result<u64, WorkflowError>
+where
+    W: tokio::io::AsyncWrite + Unpin,
+{
+    let response = send_get(url).await?;
+    let expected_crc = response
+        .headers()
+        .get("x-oss-hash-crc64ecma")
+        .and_then(|v| v.to_str().ok())
+        .and_then(crc64::parse_header);
+    let total = response.content_length();
+    let mut crc = Crc64::new();
+    let mut body = response.bytes_stream();
+    let mut size = 0u64;
+    let out = PathBuf::from("-");
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| http_error("GET", url, transport_reason(&e), None))?;
+        crc.update(&chunk);
+        size += chunk.len() as u64;
+        writer
+            .write_all(&chunk)
+            .await
+            .map_err(|e| WorkflowError::io(&out, e))?;
+        if let Some(p) = progress {
+            p(size, total);
+        }
+    }
+    writer
+        .flush()
+        .await
+        .map_err(|e| WorkflowError::io(&out, e))?;
+    if total.is_some_and(|t| t != size) {
+        return Err(http_error(
+            "GET",
+            url,
+            format!(
+                "the body ended after {size} of {} bytes",
+                total.unwrap_or(0)
+            ),
+            None,
+        ));
+    }
+    if expected_crc.is_some_and(|e| e != crc.finish()) {
+        return Err(http_error(
+            "GET",
+            url,
+            "CRC-64 mismatch between the server's header and the received data".to_owned(),
+            None,
+        ));
+    }
+    Ok(size)
+}
+
+/// The temporary file of a download: created with the mode a normal new file gets (`0o666`
+/// less the umask, like the credentialed downloads' `File::create`), not `tempfile`'s private
+/// `0o600`, because it becomes the downloaded file when renamed into place.
+fn download_temp_builder() -> tempfile::Builder<'static, 'static> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".jitstore-download-").suffix(".part");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder
+}
+
 /// GETs `url` into `dest` through a temporary file in the same folder, renamed into place
 /// only when the whole body arrived (and its CRC-64 matched when the answer carries one).
 pub(crate) async fn get_to_file(
@@ -224,9 +298,7 @@ pub(crate) async fn get_to_file(
     tokio::fs::create_dir_all(&dir)
         .await
         .map_err(|e| WorkflowError::io(&dir, e))?;
-    let temp = tempfile::Builder::new()
-        .prefix(".jitstore-download-")
-        .suffix(".part")
+    let temp = download_temp_builder()
         .tempfile_in(&dir)
         .map_err(|e| WorkflowError::io(&dir, e))?;
     let (std_file, temp_path) = temp.into_parts();

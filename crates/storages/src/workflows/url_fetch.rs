@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use jitstore_oss::encoding;
-use jitstore_oss::endpoint::{AddressingStyle, Endpoint, Scheme};
+use jitstore_oss::endpoint::{AddressingStyle, Endpoint, EndpointKind, Scheme};
 use jitstore_oss::transfer::ProgressFn;
 use serde::Serialize;
 use url::Url;
@@ -103,6 +103,34 @@ fn parse_authority(text: &str) -> Option<(String, Option<u16>)> {
     Some((url.host_str()?.to_ascii_lowercase(), url.port()))
 }
 
+/// The official endpoints that reach the same bucket as `endpoint` (on Alibaba Cloud):
+/// public and `-internal` of its region, and the two accelerate endpoints. Empty for local,
+/// custom and private endpoints.
+fn sibling_endpoints(endpoint: &Endpoint, signing_region: &str) -> Vec<Endpoint> {
+    let region = match endpoint.kind() {
+        EndpointKind::Public | EndpointKind::Internal | EndpointKind::DualStack => {
+            endpoint.region().unwrap_or(signing_region)
+        }
+        EndpointKind::Accelerate => signing_region,
+        EndpointKind::Local | EndpointKind::Custom => return Vec::new(),
+    };
+    let mut siblings = Vec::new();
+    for internal in [false, true] {
+        if let Ok(e) = Endpoint::for_region(region, internal) {
+            siblings.push(e.with_scheme(endpoint.scheme()));
+        }
+    }
+    for host in [
+        "oss-accelerate.aliyuncs.com",
+        "oss-accelerate-overseas.aliyuncs.com",
+    ] {
+        if let Ok(e) = Endpoint::parse(host) {
+            siblings.push(e.with_scheme(endpoint.scheme()));
+        }
+    }
+    siblings
+}
+
 fn decoded_key(path: &str, url: &str) -> Result<String, WorkflowError> {
     let key = encoding::decode(path).map_err(|e| WorkflowError::RefusedUrl {
         url: redact_url(url),
@@ -171,15 +199,21 @@ impl OssStorage {
             }
         }
 
-        // The bucket's endpoints, in both addressing styles.
-        let endpoints: Vec<&Endpoint> = [
+        // The bucket's endpoints, in both addressing styles, with the other official
+        // endpoints of its region (`-internal`, accelerate) when it is on Alibaba Cloud.
+        let mut endpoints: Vec<Endpoint> = [
             self.client().endpoint(),
             self.presigner().endpoint(),
             self.public_base(),
         ]
         .into_iter()
         .filter(|e| e.style() != AddressingStyle::Cname)
+        .cloned()
         .collect();
+        endpoints.extend(sibling_endpoints(
+            self.client().endpoint(),
+            self.client().region(),
+        ));
         for e in &endpoints {
             let virtual_host = format!("{bucket}.{}", e.host());
             if same_authority(&parsed, &virtual_host, e.port(), e.scheme()) {
@@ -380,6 +414,27 @@ mod tests {
             .resolve_url("https://evil.example.com/x?Signature=secret", &policy)
             .unwrap_err();
         assert!(!err.to_string().contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn internal_and_accelerate_endpoints_of_the_region_name_the_same_bucket() {
+        let oss = official(None);
+        let policy = UrlPolicy::default();
+        for url in [
+            "https://my-bucket.oss-cn-hangzhou-internal.aliyuncs.com/k",
+            "https://oss-cn-hangzhou-internal.aliyuncs.com/my-bucket/k",
+            "https://my-bucket.oss-accelerate.aliyuncs.com/k",
+            "https://my-bucket.oss-accelerate-overseas.aliyuncs.com/k",
+        ] {
+            let r = oss.resolve_url(url, &policy).unwrap();
+            assert_eq!(r.key.as_deref(), Some("k"), "{url}");
+        }
+        for bad in [
+            "https://my-bucket.oss-cn-shanghai-internal.aliyuncs.com/k",
+            "https://other.oss-accelerate.aliyuncs.com/k",
+        ] {
+            assert!(oss.resolve_url(bad, &policy).is_err(), "{bad}");
+        }
     }
 
     #[tokio::test]
