@@ -170,11 +170,6 @@ async fn run(command: Command) -> CliResult {
     }
 }
 
-/// Opens the app folder `dir` (used by `elements`).
-pub(crate) fn open_app(dir: &std::path::Path) -> Result<jitstore::App, jitstore::Error> {
-    jitstore::App::open(dir)
-}
-
 /// True when `--json` appears among the raw arguments (for errors found while parsing them).
 fn json_requested() -> bool {
     std::env::args_os()
