@@ -136,3 +136,26 @@ async fn anonymous_gets_nothing_from_a_private_bucket() {
     }
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn anonymous_cannot_list_buckets_or_create_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = secured_server(dir.path()).await;
+    let r = client().get(server.endpoint()).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let (status, code, _) = outcome(
+        Call::new(Method::PUT, "anonymous-bucket", None)
+            .send(&server, Who::Anonymous, "")
+            .await,
+    )
+    .await;
+    assert_eq!((status, code.as_deref()), (403, Some("AccessDenied")));
+    let (status, code, _) = outcome(
+        Call::new(Method::GET, "anonymous-bucket", None)
+            .send(&server, Who::Owner, "")
+            .await,
+    )
+    .await;
+    assert_eq!((status, code.as_deref()), (404, Some("NoSuchBucket")));
+    server.shutdown().await;
+}

@@ -73,17 +73,23 @@ pub(crate) fn configured_credentials(state: &AppState, access_key_id: &str) -> O
 /// * run a multipart upload (Initiate, UploadPart, Complete, Abort) in a public-read-write
 ///   bucket.
 ///
-/// Everything else is owner-only: bucket ACL, info, location and HEAD, ListMultipartUploads,
-/// ListParts, object ACL and tagging calls, symlink creation, copies.
+/// Everything else is owner-only: ListBuckets, creating a bucket, bucket ACL, info, location and
+/// HEAD, ListMultipartUploads, ListParts, object ACL and tagging calls, symlink creation, copies.
 pub fn authorize_anonymous(
     state: &AppState,
     ctx: &RequestCtx,
     op: Operation,
 ) -> Result<(), ApiError> {
+    let denied = || {
+        ApiError::access_denied(format!(
+            "You have no right to access this resource because of its acl: {op:?} needs a signature here."
+        ))
+        .ec("0003-00000001")
+    };
+    // No bucket (ListBuckets) or a missing one (PutBucket would create it): owner-only.
     let bucket = ctx.bucket.as_deref().and_then(|b| state.store.bucket(b));
     let Some(bucket) = bucket else {
-        // A missing bucket answers NoSuchBucket to everyone (as OSS does).
-        return Ok(());
+        return Err(denied());
     };
     let info = bucket.info();
     let meta = ctx.key.as_deref().and_then(|k| bucket.lookup(k));
@@ -115,10 +121,7 @@ pub fn authorize_anonymous(
     if allowed {
         Ok(())
     } else {
-        Err(ApiError::access_denied(format!(
-            "You have no right to access this resource because of its acl: {op:?} needs a signature here."
-        ))
-        .ec("0003-00000001"))
+        Err(denied())
     }
 }
 
