@@ -257,3 +257,57 @@ async fn copy_and_multipart_carry_tags() {
     assert_eq!(tags_of(&server, "mp").await, owned(&[("stage", "upload")]));
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn tag_updates_keep_large_data_and_never_undo_a_concurrent_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = secured_server(dir.path()).await;
+    // Larger than what the server reads inline: the data is copied from the file.
+    let big: Vec<u8> = (0..3 * 1024 * 1024 + 17).map(|i| (i % 251) as u8).collect();
+    let r = Call::new(Method::PUT, BUCKET, Some("big"))
+        .send(&server, Who::Owner, big.clone())
+        .await;
+    let etag = r.headers()["etag"].clone();
+    let r = Call::new(Method::PUT, BUCKET, Some("big"))
+        .query("tagging", "")
+        .send(&server, Who::Owner, tagging_xml(&[("size", "large")]))
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = Call::new(Method::GET, BUCKET, Some("big"))
+        .send(&server, Who::Owner, "")
+        .await;
+    assert_eq!(r.headers()["etag"], etag);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), big.as_slice());
+
+    // Overwrites racing tag updates: a tag update must never commit the data it read after a
+    // newer write has landed.
+    let writer = {
+        let server = &server;
+        async move {
+            for i in 0..40 {
+                let r = Call::new(Method::PUT, BUCKET, Some("raced"))
+                    .send(server, Who::Owner, format!("version {i}"))
+                    .await;
+                assert_eq!(r.status(), 200);
+            }
+        }
+    };
+    let tagger = async {
+        for i in 0..40 {
+            let r = Call::new(Method::PUT, BUCKET, Some("raced"))
+                .query("tagging", "")
+                .send(&server, Who::Owner, tagging_xml(&[("n", &i.to_string())]))
+                .await;
+            assert!(matches!(r.status().as_u16(), 200 | 404), "{}", r.status());
+        }
+    };
+    tokio::join!(writer, tagger);
+    let r = Call::new(Method::GET, BUCKET, Some("raced"))
+        .send(&server, Who::Owner, "")
+        .await;
+    let etag = r.headers()["etag"].to_str().unwrap().to_string();
+    let body = r.text().await.unwrap();
+    assert_eq!(body, "version 39");
+    assert_eq!(etag, md5_etag(body.as_bytes()));
+    server.shutdown().await;
+}

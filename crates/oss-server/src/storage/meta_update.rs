@@ -1,11 +1,10 @@
-//! Metadata-only updates (object ACL, tags): the object file is rewritten with the same data
-//! and a new metadata trailer, then renamed over the old one, so data and metadata still change
+//! Metadata-only updates (object ACL, tags): a new version of the object with the same data and
+//! new metadata is staged and committed like any write, so data and metadata still change
 //! together in one `rename` and a crash leaves either version whole.
 
-use std::io::{Seek, SeekFrom, Write};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
-use super::meta::encode_trailer;
-use super::{io_at, Bucket, ConflictReason, ObjectMeta, StoreError};
+use super::{io_at, Bucket, ConflictReason, ObjectMeta, OpenObject, StagingFile, StoreError};
 
 /// How often an update is retried when another writer replaced the object meanwhile.
 const ATTEMPTS: usize = 8;
@@ -16,7 +15,8 @@ impl Bucket {
     /// Returns the new metadata, or `None` when the key does not exist. `change` may refuse the
     /// update (its error is returned, nothing is written). If a concurrent write replaces the
     /// object between read and commit, the update is redone on the new version; after repeated
-    /// interference it fails with [`ConflictReason::ChangedConcurrently`].
+    /// interference it fails with [`ConflictReason::ChangedConcurrently`]. The copied data is
+    /// checked against the version's CRC-64 before it is committed.
     pub async fn update_meta(
         &self,
         key: &str,
@@ -31,15 +31,17 @@ impl Bucket {
             change(&mut after)?;
             let mut staging = self.stage().await?;
             let path = staging.path().to_path_buf();
-            let trailer =
-                encode_trailer(&after).map_err(|e| io_at(&path)(std::io::Error::other(e)))?;
-            let source = object.file.into_std().await;
-            let size = before.size;
-            let target = path.clone();
-            tokio::task::spawn_blocking(move || rewrite(source, size, &target, &trailer))
+            copy_data(object, &mut staging)
                 .await
-                .map_err(|e| io_at(&path)(std::io::Error::other(e)))?
                 .map_err(io_at(&path))?;
+            let digest = staging.digest();
+            if digest.size != before.size || digest.crc64 != before.crc64 {
+                return Err(io_at(&path)(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "object data does not match its recorded size and CRC-64",
+                )));
+            }
+            staging.seal(&after).await.map_err(io_at(&path))?;
             let unchanged = |current: Option<&ObjectMeta>| {
                 if current == Some(&before) {
                     Ok(())
@@ -66,25 +68,21 @@ impl Bucket {
     }
 }
 
-/// Writes `size` data bytes of `source` and then `trailer` into a new file at `target`, fsynced.
-fn rewrite(
-    mut source: std::fs::File,
-    size: u64,
-    target: &std::path::Path,
-    trailer: &[u8],
-) -> std::io::Result<()> {
-    let mut out = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(target)?;
-    source.seek(SeekFrom::Start(0))?;
-    let copied = std::io::copy(&mut std::io::Read::take(&mut source, size), &mut out)?;
-    if copied != size {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::UnexpectedEof,
-            format!("object data ended after {copied} of {size} bytes"),
-        ));
+/// Streams the data of an opened version into `staging`: the one place here that knows how an
+/// opened object exposes its bytes.
+async fn copy_data(object: OpenObject, staging: &mut StagingFile) -> std::io::Result<()> {
+    if let Some(data) = &object.data {
+        return staging.write(data).await;
     }
-    out.write_all(trailer)?;
-    out.sync_all()
+    let mut file = object.file;
+    file.seek(std::io::SeekFrom::Start(0)).await?;
+    let mut reader = file.take(object.meta.size);
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = reader.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        staging.write(&buf[..n]).await?;
+    }
 }
