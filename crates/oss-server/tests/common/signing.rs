@@ -18,8 +18,8 @@ pub enum Who {
     Anonymous,
 }
 
-/// One raw request: method, bucket, optional key, query pairs (an empty value is a flag) and
-/// headers.
+/// One raw request: method, bucket (`""` for a service-level call such as ListBuckets),
+/// optional key, query pairs (an empty value is a flag) and headers.
 pub struct Call<'a> {
     pub method: Method,
     pub bucket: &'a str,
@@ -54,7 +54,11 @@ impl<'a> Call<'a> {
     /// The path-style URL: the key encoded strictly, the query encoded strictly.
     pub fn url(&self, server: &RunningServer) -> String {
         let enc = jitstore_oss::encoding::encode_strict;
-        let mut url = format!("{}/{}/", server.endpoint(), self.bucket);
+        let mut url = if self.bucket.is_empty() {
+            format!("{}/", server.endpoint())
+        } else {
+            format!("{}/{}/", server.endpoint(), self.bucket)
+        };
         if let Some(key) = self.key {
             url.push_str(&enc(key));
         }
@@ -88,7 +92,7 @@ impl<'a> Call<'a> {
         if who == Who::Owner {
             let parts = RequestParts {
                 method: self.method.as_str(),
-                bucket: Some(self.bucket),
+                bucket: Some(self.bucket).filter(|b| !b.is_empty()),
                 key: self.key,
                 query: &self.query,
                 headers: &headers,
