@@ -239,3 +239,47 @@ async fn combined_and_valued_sub_resources_are_classified_as_a_whole() {
     assert_eq!(r.text().await.unwrap(), DATA);
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn writes_and_deletes_refuse_parameters_they_do_not_know() {
+    // OSS keeps adding sub-resources; one this server has never heard of must not turn a
+    // request into DeleteBucket, DeleteObject or PutObject.
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(ServerConfig::new(dir.path()).bucket(BUCKET).bucket(EMPTY))
+        .await
+        .expect("server starts");
+    Call::new(Method::PUT, BUCKET, Some(OBJECT))
+        .send(&server, Who::Owner, DATA)
+        .await;
+    let before = snapshot(&server).await;
+    for call in [
+        Call::new(Method::DELETE, EMPTY, None).query("someFutureApi", ""),
+        Call::new(Method::DELETE, EMPTY, None).query("redundancyTransition", ""),
+        Call::new(Method::PUT, "fresh-bucket", None).query("resourcePool", "p"),
+        Call::new(Method::DELETE, BUCKET, Some(OBJECT)).query("someFutureApi", "1"),
+        Call::new(Method::PUT, BUCKET, Some(OBJECT)).query("someFutureApi", ""),
+        Call::new(Method::PUT, BUCKET, Some("other"))
+            .query("someFutureApi", "")
+            .header("x-oss-copy-source", format!("/{BUCKET}/{OBJECT}")),
+    ] {
+        let (status, code, body) =
+            outcome(call.send(&server, Who::Owner, REFUSED_BODY).await).await;
+        assert_eq!(
+            (status, code.as_deref()),
+            (501, Some("NotImplemented")),
+            "{body}"
+        );
+        assert_eq!(snapshot(&server).await, before);
+    }
+    let r = Call::new(Method::GET, "fresh-bucket", None)
+        .send(&server, Who::Owner, "")
+        .await;
+    assert_eq!(r.status(), 404);
+    // Reads ignore parameters they do not know (cache busters and the like).
+    let r = Call::new(Method::GET, BUCKET, Some(OBJECT))
+        .query("cachebust", "12345")
+        .send(&server, Who::Owner, "")
+        .await;
+    assert_eq!(r.text().await.unwrap(), DATA);
+    server.shutdown().await;
+}

@@ -3,10 +3,13 @@
 //! any handler runs.
 //!
 //! The sub-resource names are the union list the V1 signer uses
-//! ([`jitstore_oss::sign::canonical::V1_SUB_RESOURCES`]) plus every `x-oss-*` query parameter
-//! that is not part of a presigned URL's authentication. A request whose sub-resources do not
-//! match an implemented API exactly is refused (`501 NotImplemented`), never served as another
-//! API: `DELETE /bucket?lifecycle` is not DeleteBucket, `PUT /key?tagging` is not PutObject.
+//! ([`jitstore_oss::sign::canonical::V1_SUB_RESOURCES`]), the few more `oss2` signs, and every
+//! `x-oss-*` query parameter that is not part of a presigned URL's authentication. A request
+//! whose sub-resources do not match an implemented API exactly is refused (`501
+//! NotImplemented`), never served as another API: `DELETE /bucket?lifecycle` is not
+//! DeleteBucket, `PUT /key?tagging` is not PutObject. Because OSS keeps adding sub-resources,
+//! the calls that write or delete without taking parameters (Put/DeleteBucket, Put/Copy/Delete/
+//! PostObject) also refuse any parameter that is not authentication; reads ignore unknown ones.
 //!
 //! ```
 //! use http::{HeaderMap, Method};
@@ -131,6 +134,34 @@ const AUTH_PARAMETERS: &[&str] = &[
     "x-oss-signature-version",
 ];
 
+/// Sub-resources `oss2` signs that the signer's union list does not carry yet: known to be
+/// OSS APIs, so never read as another call.
+const MORE_SUB_RESOURCES: &[&str] = &[
+    "accessPointPolicy",
+    "bucketArchiveDirectRead",
+    "qosRequester",
+    "redundancyTransition",
+    "requesterQosInfo",
+    "resourcePool",
+    "resourcePoolBuckets",
+    "resourcePoolInfo",
+];
+
+/// Query parameters of V1 presigned URLs (not sub-resources, not selecting an API).
+const V1_PRESIGN_PARAMETERS: &[&str] = &["Expires", "OSSAccessKeyId", "Signature"];
+
+/// APIs that create, replace or delete a bucket or an object and take no query parameter of
+/// their own: any parameter besides authentication may be a sub-resource this server does not
+/// know (OSS adds new ones), so it is refused rather than risk writing or deleting.
+const BARE_WRITES: &[Operation] = &[
+    Operation::PutBucket,
+    Operation::DeleteBucket,
+    Operation::PutObject,
+    Operation::CopyObject,
+    Operation::DeleteObject,
+    Operation::PostObject,
+];
+
 /// One implemented API: the sub-resources it requires and those it accepts besides.
 struct Route {
     method: Method,
@@ -226,7 +257,10 @@ pub fn sub_resources(query: &Query) -> Vec<&str> {
         .pairs()
         .iter()
         .map(|(name, _)| name.as_str())
-        .filter(|name| v1_is_sub_resource(name) && !AUTH_PARAMETERS.contains(name))
+        .filter(|name| {
+            (v1_is_sub_resource(name) || MORE_SUB_RESOURCES.contains(name))
+                && !AUTH_PARAMETERS.contains(name)
+        })
         .collect();
     names.sort_unstable();
     names.dedup();
@@ -261,7 +295,7 @@ pub fn classify(
         return Err(not_implemented(method, target, &subs));
     };
     let copy = headers.contains_key("x-oss-copy-source");
-    Ok(match found.operation {
+    let operation = match found.operation {
         Operation::PutObject if copy => Operation::CopyObject,
         Operation::UploadPart if copy => Operation::UploadPartCopy,
         Operation::ListObjects if query.get("list-type") == Some("2") => Operation::ListObjectsV2,
@@ -269,7 +303,23 @@ pub fn classify(
             return Err(ApiError::method_not_allowed())
         }
         other => other,
-    })
+    };
+    if BARE_WRITES.contains(&operation) {
+        let unknown = query
+            .pairs()
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .find(|n| !AUTH_PARAMETERS.contains(n) && !V1_PRESIGN_PARAMETERS.contains(n));
+        if let Some(name) = unknown {
+            return Err(ApiError::not_implemented(format!(
+                "{operation:?} takes no query parameter, and ?{name} is not one this server \
+                 implements; refused so that nothing is written or deleted by mistake."
+            ))
+            .extra("Method", method.as_str())
+            .extra("SubResource", name));
+        }
+    }
+    Ok(operation)
 }
 
 fn is_form_upload(headers: &HeaderMap) -> bool {
@@ -378,6 +428,36 @@ mod tests {
                 "{method} {target:?} ?{query}"
             );
         }
+        // Unknown parameters never turn into a write or a delete ...
+        for (method, target) in [
+            (Method::DELETE, Bucket),
+            (Method::PUT, Bucket),
+            (Method::DELETE, Object),
+            (Method::PUT, Object),
+        ] {
+            assert_eq!(
+                op(method.clone(), target, "resourcePool=x"),
+                Err("NotImplemented")
+            );
+            assert_eq!(
+                op(method.clone(), target, "someFutureApi"),
+                Err("NotImplemented"),
+                "{method} {target:?}"
+            );
+        }
+        // ... while presigned writes and reads with extra parameters still work.
+        assert_eq!(
+            op(
+                Method::PUT,
+                Object,
+                "OSSAccessKeyId=a&Expires=1&Signature=s&security-token=t"
+            ),
+            Ok(Operation::PutObject)
+        );
+        assert_eq!(
+            op(Method::GET, Object, "cachebust=1"),
+            Ok(Operation::GetObject)
+        );
         assert_eq!(op(Method::PATCH, Object, ""), Err("MethodNotAllowed"));
         assert_eq!(op(Method::POST, Bucket, ""), Err("MethodNotAllowed"));
     }
