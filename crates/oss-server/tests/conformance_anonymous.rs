@@ -159,3 +159,50 @@ async fn anonymous_cannot_list_buckets_or_create_one() {
     assert_eq!((status, code.as_deref()), (404, Some("NoSuchBucket")));
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn anonymous_writes_a_public_read_write_bucket_but_never_lists_its_uploads() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = secured_server(dir.path()).await;
+    let r = Call::new(Method::PUT, PUBLIC, None)
+        .query("acl", "")
+        .header("x-oss-acl", "public-read-write")
+        .send(&server, Who::Owner, "")
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = Call::new(Method::PUT, PUBLIC, Some("drop"))
+        .send(&server, Who::Anonymous, "anonymous upload")
+        .await;
+    assert_eq!(r.status(), 200);
+    let (status, _, body) = outcome(
+        Call::new(Method::POST, PUBLIC, Some("mp"))
+            .query("uploads", "")
+            .send(&server, Who::Anonymous, "")
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let id = xml_text(&body, "UploadId").unwrap();
+    for call in [
+        Call::new(Method::GET, PUBLIC, None).query("uploads", ""),
+        Call::new(Method::GET, PUBLIC, Some("mp")).query("uploadId", &id),
+        Call::new(Method::GET, PUBLIC, None).query("acl", ""),
+        // Setting an ACL or tags is the owner's, even where anyone may write.
+        Call::new(Method::PUT, PUBLIC, Some("drop")).header("x-oss-object-acl", "private"),
+        Call::new(Method::PUT, PUBLIC, Some("drop")).header("x-oss-tagging", "a=b"),
+        Call::new(Method::PUT, PUBLIC, Some("copy"))
+            .header("x-oss-copy-source", format!("/{PUBLIC}/drop")),
+    ] {
+        let (status, code, _) = outcome(call.send(&server, Who::Anonymous, "x").await).await;
+        assert_eq!((status, code.as_deref()), (403, Some("AccessDenied")));
+    }
+    let r = Call::new(Method::GET, PUBLIC, Some("drop"))
+        .send(&server, Who::Owner, "")
+        .await;
+    assert_eq!(r.text().await.unwrap(), "anonymous upload");
+    let r = Call::new(Method::DELETE, PUBLIC, Some("drop"))
+        .send(&server, Who::Anonymous, "")
+        .await;
+    assert_eq!(r.status(), 204);
+    server.shutdown().await;
+}
