@@ -1,12 +1,14 @@
 //! Request authentication with the same signature code the client signs with
 //! (`jitstore_oss::sign::verify`), plus OSS's anonymous-access rule.
 
-use http::{Method, StatusCode};
+use http::StatusCode;
 use jitstore_oss::credentials::Credentials;
 use jitstore_oss::sign::{verify, ReceivedRequest, Verified, VerifyError, VerifyPolicy};
 
 use super::error::ApiError;
+use super::object_acl::{allows_public_read, effective_acl};
 use super::request::RequestCtx;
+use super::route::Operation;
 use super::AppState;
 
 /// Who is making the request.
@@ -59,21 +61,67 @@ pub(crate) fn configured_credentials(state: &AppState, access_key_id: &str) -> O
         })
 }
 
-/// Anonymous requests may only read (GET/HEAD) public-read buckets.
-pub fn authorize_anonymous(state: &AppState, ctx: &RequestCtx) -> Result<(), ApiError> {
-    let readable = matches!(ctx.method, Method::GET | Method::HEAD)
-        && ctx
-            .bucket
-            .as_deref()
-            .and_then(|b| state.store.bucket(b))
-            .is_some_and(|b| b.info().is_public_read());
-    if readable {
+/// What an anonymous request may do, by operation and ACL (credentials are configured and the
+/// request carries no signature):
+///
+/// * read an object (GetObject, HeadObject, GetObjectMeta, GetSymlink) whose effective ACL
+///   (its own, or the bucket's when `default`) is public-read or public-read-write; through a
+///   symlink the target must be readable too;
+/// * list a public-read or public-read-write bucket (ListObjects, ListObjectsV2);
+/// * write an object (PutObject, AppendObject, DeleteObject) whose effective ACL is
+///   public-read-write, without setting its ACL or tags;
+/// * run a multipart upload (Initiate, UploadPart, Complete, Abort) in a public-read-write
+///   bucket.
+///
+/// Everything else is owner-only: ListBuckets, creating a bucket, bucket ACL, info, location and
+/// HEAD, ListMultipartUploads, ListParts, object ACL and tagging calls, symlink creation, copies.
+pub fn authorize_anonymous(
+    state: &AppState,
+    ctx: &RequestCtx,
+    op: Operation,
+) -> Result<(), ApiError> {
+    let denied = || {
+        ApiError::access_denied(format!(
+            "You have no right to access this resource because of its acl: {op:?} needs a signature here."
+        ))
+        .ec("0003-00000001")
+    };
+    // No bucket (ListBuckets) or a missing one (PutBucket would create it): owner-only.
+    let bucket = ctx.bucket.as_deref().and_then(|b| state.store.bucket(b));
+    let Some(bucket) = bucket else {
+        return Err(denied());
+    };
+    let info = bucket.info();
+    let meta = ctx.key.as_deref().and_then(|k| bucket.lookup(k));
+    let object_acl = effective_acl(&info, meta.as_ref());
+    let sets_attrs =
+        ctx.headers.contains_key("x-oss-object-acl") || ctx.headers.contains_key("x-oss-tagging");
+    let allowed = match op {
+        Operation::GetObject
+        | Operation::HeadObject
+        | Operation::GetObjectMeta
+        | Operation::GetSymlink => {
+            let target = match (op, meta.as_ref().and_then(|m| m.symlink_target.as_deref())) {
+                (Operation::GetSymlink, _) | (_, None) => None,
+                (_, Some(t)) => Some(bucket.lookup(t)),
+            };
+            allows_public_read(object_acl)
+                && target.is_none_or(|t| allows_public_read(effective_acl(&info, t.as_ref())))
+        }
+        Operation::ListObjects | Operation::ListObjectsV2 => allows_public_read(&info.acl),
+        Operation::PutObject | Operation::AppendObject | Operation::DeleteObject => {
+            object_acl == "public-read-write" && !sets_attrs
+        }
+        Operation::InitiateMultipartUpload
+        | Operation::UploadPart
+        | Operation::CompleteMultipartUpload
+        | Operation::AbortMultipartUpload => info.acl == "public-read-write" && !sets_attrs,
+        _ => false,
+    };
+    if allowed {
         Ok(())
     } else {
-        Err(ApiError::access_denied(
-            "You have no right to access this object because of bucket acl.",
-        )
-        .ec("0003-00000001"))
+        Err(denied())
     }
 }
 

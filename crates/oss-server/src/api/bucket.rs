@@ -45,7 +45,7 @@ fn location(region: &str) -> String {
     format!("oss-{region}")
 }
 
-fn owner(w: &mut XmlWriter) {
+pub(crate) fn owner(w: &mut XmlWriter) {
     w.open("Owner");
     w.elem("ID", OWNER_ID);
     w.elem("DisplayName", OWNER_ID);

@@ -128,6 +128,11 @@ impl ApiError {
         )
     }
 
+    /// `501 NotImplemented`: the request names an API this server does not implement.
+    pub fn not_implemented(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_IMPLEMENTED, "NotImplemented", message)
+    }
+
     /// `500 InternalError`.
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", message)
@@ -213,6 +218,11 @@ impl From<StoreError> for ApiError {
                     "The object is not appendable",
                 )
                 .ec("0026-00000015"),
+                ConflictReason::ChangedConcurrently => ApiError::new(
+                    StatusCode::CONFLICT,
+                    "OperationAborted",
+                    "A conflicting operation is currently in progress against this object. Please try again.",
+                ),
             },
             StoreError::Io { .. } => {
                 tracing::error!(error = %e, "storage failure");

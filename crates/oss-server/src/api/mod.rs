@@ -1,13 +1,19 @@
-//! The HTTP API: request parsing, authentication, routing to one handler per OSS call, and the
-//! common response headers (`x-oss-request-id`, `Server`, `Date`).
+//! The HTTP API: request parsing, classification of every request into one implemented OSS call
+//! ([`route`]; anything else is refused), authentication and authorization, one handler per
+//! call, and the common response headers (`x-oss-request-id`, `Server`, `Date`).
 
 pub mod auth;
 pub mod bucket;
 pub mod error;
 pub mod multipart;
 pub mod object;
+pub mod object_acl;
+pub mod object_attrs;
+pub mod object_tagging;
 pub mod post_object;
 pub mod request;
+pub mod route;
+pub mod symlink;
 pub mod xml;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,7 +25,7 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 use bytes::Bytes;
 use futures::StreamExt;
-use http::{HeaderValue, Method, StatusCode};
+use http::{HeaderValue, StatusCode};
 
 use crate::config::AccessKey;
 use crate::faults::FaultHandle;
@@ -27,6 +33,7 @@ use crate::storage::Store;
 use auth::Principal;
 use error::ApiError;
 use request::{BodyStream, Query, RequestCtx};
+use route::Operation;
 
 /// Shared state of a running server.
 pub struct AppState {
@@ -226,62 +233,75 @@ async fn route(
             return Err(ApiError::invalid_bucket_name(b));
         }
     }
-    if post_object::is_post_object(&ctx) {
+    let target = match (&ctx.bucket, &ctx.key) {
+        (None, _) => route::Target::Service,
+        (Some(_), None) => route::Target::Bucket,
+        (Some(_), Some(_)) => route::Target::Object,
+    };
+    // Classified before anything else: what is not implemented is refused, never misread.
+    let operation = route::classify(&ctx.method, target, &ctx.query, &ctx.headers);
+    if matches!(operation, Ok(Operation::PostObject)) {
         // PostObject carries its signature in the form, not in headers or the query.
         return post_object::post_object(state, &ctx, body).await;
     }
-    match auth::authenticate(state, &ctx)? {
-        Principal::Anonymous => auth::authorize_anonymous(state, &ctx)?,
-        Principal::Open | Principal::Key(_) => {}
+    let principal = auth::authenticate(state, &ctx)?;
+    let operation = operation?;
+    if principal == Principal::Anonymous {
+        auth::authorize_anonymous(state, &ctx, operation)?;
     }
-    dispatch(state, &ctx, body).await
+    dispatch(state, &ctx, operation, body).await
 }
 
+/// Runs the handler of a classified request.
 async fn dispatch(
     state: &AppState,
     ctx: &RequestCtx,
+    operation: Operation,
     body: &mut BodyStream,
 ) -> Result<Response, ApiError> {
-    let q = &ctx.query;
-    match (&ctx.bucket, &ctx.key) {
-        (None, _) => match ctx.method {
-            Method::GET => bucket::list_buckets(state, ctx),
-            _ => Err(ApiError::method_not_allowed()),
-        },
-        (Some(_), None) => match ctx.method {
-            Method::PUT if q.has("acl") => put_bucket_acl(state, ctx),
-            Method::PUT => bucket::put_bucket(state, ctx, body).await,
-            Method::DELETE => bucket::delete_bucket(state, ctx),
-            Method::GET if q.has("location") => bucket::get_bucket_location(state, ctx),
-            Method::GET if q.has("bucketInfo") => bucket::get_bucket_info(state, ctx),
-            Method::GET if q.has("uploads") => multipart::list_uploads(state, ctx),
-            Method::GET if q.has("acl") => bucket::get_bucket_acl(state, ctx),
-            Method::GET if q.get("list-type") == Some("2") => bucket::list_objects_v2(state, ctx),
-            Method::GET => bucket::list_objects_v1(state, ctx),
-            Method::HEAD => {
-                bucket::bucket_of(state, ctx)?;
-                Ok(Response::new(Body::empty()))
-            }
-            Method::POST if q.has("delete") => bucket::delete_multiple(state, ctx, body).await,
-            _ => Err(ApiError::method_not_allowed()),
-        },
-        (Some(_), Some(_)) => match ctx.method {
-            Method::PUT if q.has("uploadId") => multipart::upload_part(state, ctx, body).await,
-            Method::PUT => match ctx.header("x-oss-copy-source").map(str::to_string) {
-                Some(source) => object::copy_object(state, ctx, &source).await,
-                None => object::put_object(state, ctx, body).await,
-            },
-            Method::GET if q.has("uploadId") => multipart::list_parts(state, ctx).await,
-            Method::GET => object::get_object(state, ctx, false).await,
-            Method::HEAD if q.has("objectMeta") => object::get_object_meta(state, ctx).await,
-            Method::HEAD => object::get_object(state, ctx, true).await,
-            Method::DELETE if q.has("uploadId") => multipart::abort(state, ctx),
-            Method::DELETE => object::delete_object(state, ctx).await,
-            Method::POST if q.has("uploads") => multipart::initiate(state, ctx),
-            Method::POST if q.has("uploadId") => multipart::complete(state, ctx, body).await,
-            Method::POST if q.has("append") => object::append_object(state, ctx, body).await,
-            _ => Err(ApiError::method_not_allowed()),
-        },
+    use Operation as O;
+    match operation {
+        O::ListBuckets => bucket::list_buckets(state, ctx),
+        O::PutBucket => bucket::put_bucket(state, ctx, body).await,
+        O::DeleteBucket => bucket::delete_bucket(state, ctx),
+        O::HeadBucket => {
+            bucket::bucket_of(state, ctx)?;
+            Ok(Response::new(Body::empty()))
+        }
+        O::GetBucketInfo => bucket::get_bucket_info(state, ctx),
+        O::GetBucketLocation => bucket::get_bucket_location(state, ctx),
+        O::GetBucketAcl => bucket::get_bucket_acl(state, ctx),
+        O::PutBucketAcl => put_bucket_acl(state, ctx),
+        O::ListObjects => bucket::list_objects_v1(state, ctx),
+        O::ListObjectsV2 => bucket::list_objects_v2(state, ctx),
+        O::ListMultipartUploads => multipart::list_uploads(state, ctx),
+        O::DeleteMultipleObjects => bucket::delete_multiple(state, ctx, body).await,
+        O::PostObject => post_object::post_object(state, ctx, body).await,
+        O::PutObject => object::put_object(state, ctx, body).await,
+        O::CopyObject => {
+            let source = ctx
+                .header("x-oss-copy-source")
+                .unwrap_or_default()
+                .to_string();
+            object::copy_object(state, ctx, &source).await
+        }
+        O::GetObject => object::get_object(state, ctx, false).await,
+        O::HeadObject => object::get_object(state, ctx, true).await,
+        O::GetObjectMeta => object::get_object_meta(state, ctx).await,
+        O::DeleteObject => object::delete_object(state, ctx).await,
+        O::AppendObject => object::append_object(state, ctx, body).await,
+        O::InitiateMultipartUpload => multipart::initiate(state, ctx),
+        O::UploadPart | O::UploadPartCopy => multipart::upload_part(state, ctx, body).await,
+        O::CompleteMultipartUpload => multipart::complete(state, ctx, body).await,
+        O::AbortMultipartUpload => multipart::abort(state, ctx),
+        O::ListParts => multipart::list_parts(state, ctx).await,
+        O::PutObjectAcl => object_acl::put_object_acl(state, ctx).await,
+        O::GetObjectAcl => object_acl::get_object_acl(state, ctx).await,
+        O::PutObjectTagging => object_tagging::put_object_tagging(state, ctx, body).await,
+        O::GetObjectTagging => object_tagging::get_object_tagging(state, ctx).await,
+        O::DeleteObjectTagging => object_tagging::delete_object_tagging(state, ctx).await,
+        O::PutSymlink => symlink::put_symlink(state, ctx).await,
+        O::GetSymlink => symlink::get_symlink(state, ctx).await,
     }
 }
 

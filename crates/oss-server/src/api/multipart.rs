@@ -43,7 +43,9 @@ pub fn initiate(state: &AppState, ctx: &RequestCtx) -> Result<Response, ApiError
     if forbid && bucket.lookup(key).is_some() {
         return Err(StoreError::FileAlreadyExists(key.to_string()).into());
     }
-    let info = bucket.initiate_upload(key, content_headers_from(ctx), forbid)?;
+    let mut headers = content_headers_from(ctx);
+    super::object_attrs::apply_write_attrs(ctx, &mut headers)?;
+    let info = bucket.initiate_upload(key, headers, forbid)?;
     let encode = encoding_url(ctx);
     let mut w = XmlWriter::new();
     w.open("InitiateMultipartUploadResult");
@@ -283,6 +285,7 @@ pub async fn complete(
         last_modified_ms: now_ms(),
         object_type: ObjectType::Multipart,
         headers: info.headers.clone(),
+        symlink_target: None,
     };
     let meta = seal_and_commit(&bucket, &mut staging, meta, forbid, |_| Ok(()))
         .await

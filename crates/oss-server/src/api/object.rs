@@ -11,7 +11,9 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
 use super::error::ApiError;
+use super::object_attrs::{apply_copy_attrs, apply_write_attrs};
 use super::request::{stream_into, BodyStream, RequestCtx};
+use super::symlink::{follow, mark_link, Followed};
 use super::xml::{http_date, iso8601, XmlWriter};
 use super::AppState;
 use crate::storage::{
@@ -66,6 +68,9 @@ pub fn object_headers(
     if meta.object_type == ObjectType::Appendable {
         b = b.header("x-oss-next-append-position", meta.size.to_string());
     }
+    if !h.tags.is_empty() {
+        b = b.header("x-oss-tagging-count", h.tags.len().to_string());
+    }
     b
 }
 
@@ -96,6 +101,7 @@ pub fn content_headers_from(ctx: &RequestCtx) -> ContentHeaders {
         user_meta,
         storage_class: get("x-oss-storage-class"),
         acl: get("x-oss-object-acl"),
+        tags: Vec::new(),
     }
 }
 
@@ -161,6 +167,8 @@ pub async fn put_object(
     let bucket = bucket_of(state, ctx)?;
     let key = ctx.key_name()?.to_string();
     check_size(ctx)?;
+    let mut headers = content_headers_from(ctx);
+    apply_write_attrs(ctx, &mut headers)?;
     let forbid = ctx.forbid_overwrite();
     if forbid && bucket.lookup(&key).is_some() {
         return Err(StoreError::FileAlreadyExists(key).into());
@@ -176,7 +184,7 @@ pub async fn put_object(
     }
     let digest = staging.digest();
     check_content_md5(ctx, &digest.md5)?;
-    let meta = ObjectMeta::normal(key, &digest, content_headers_from(ctx));
+    let meta = ObjectMeta::normal(key, &digest, headers);
     let meta = seal_and_commit(&bucket, &mut staging, meta, forbid, |_| Ok(())).await?;
     Ok(Response::builder()
         .status(StatusCode::OK)
@@ -334,9 +342,10 @@ pub async fn get_object(
 ) -> Result<Response, ApiError> {
     let bucket = bucket_of(state, ctx)?;
     let key = ctx.key_name()?;
-    let Some(mut object) = bucket.open(key).await? else {
+    let Some(object) = bucket.open(key).await? else {
         return Err(ApiError::no_such_key(key));
     };
+    let Followed { mut object, link } = follow(&bucket, object).await?;
     let meta = &object.meta;
     match evaluate_conditionals(ctx, meta) {
         Conditional::Serve => {}
@@ -369,6 +378,9 @@ pub async fn get_object(
     };
     let mut b = object_headers(Response::builder().status(status), meta)
         .header("content-length", len.to_string());
+    if let Some(link) = &link {
+        b = mark_link(b, link);
+    }
     if status == StatusCode::PARTIAL_CONTENT {
         b = b.header(
             "content-range",
@@ -417,6 +429,7 @@ pub async fn get_object_meta(state: &AppState, ctx: &RequestCtx) -> Result<Respo
     let Some(object) = bucket.open(key).await? else {
         return Err(ApiError::no_such_key(key));
     };
+    let object = follow(&bucket, object).await?.object;
     let meta = &object.meta;
     Ok(Response::builder()
         .status(StatusCode::OK)
@@ -454,6 +467,7 @@ pub(crate) async fn open_copy_source(
     let Some(src) = src_bucket.open(&src_key).await? else {
         return Err(ApiError::no_such_key(&src_key));
     };
+    let src = follow(&src_bucket, src).await?.object;
     check_copy_conditions(ctx, &src.meta)?;
     Ok(src)
 }
@@ -515,6 +529,8 @@ pub async fn copy_object(
     let bucket = bucket_of(state, ctx)?;
     let key = ctx.key_name()?.to_string();
     let mut src = open_copy_source(state, ctx, source).await?;
+    let mut attrs = src.meta.headers.clone();
+    apply_copy_attrs(ctx, &src.meta.headers, &mut attrs)?;
     let forbid = ctx.forbid_overwrite();
     if forbid && bucket.lookup(&key).is_some() {
         return Err(StoreError::FileAlreadyExists(key).into());
@@ -541,6 +557,8 @@ pub async fn copy_object(
             headers.storage_class = Some(class.to_string());
         }
     }
+    headers.acl = attrs.acl;
+    headers.tags = attrs.tags;
     let meta = ObjectMeta::normal(key, &digest, headers);
     let meta = seal_and_commit(&bucket, &mut staging, meta, forbid, |_| Ok(())).await?;
     let mut w = XmlWriter::new();
@@ -623,7 +641,9 @@ pub async fn append_object(
                 }
                 .into());
             }
-            content_headers_from(ctx)
+            let mut headers = content_headers_from(ctx);
+            apply_write_attrs(ctx, &mut headers)?;
+            headers
         }
     };
     let before = staging.size();
@@ -646,6 +666,7 @@ pub async fn append_object(
         last_modified_ms: now_ms(),
         object_type: ObjectType::Appendable,
         headers,
+        symlink_target: None,
     };
     let meta = seal_and_commit(
         &bucket,

@@ -340,7 +340,11 @@ pub async fn post_object(
         expires: get("expires"),
         user_meta,
         storage_class: get("x-oss-storage-class"),
-        acl: get("x-oss-object-acl"),
+        acl: match field(&fields, "x-oss-object-acl") {
+            Some(v) => super::object_acl::parse_object_acl(v)?,
+            None => None,
+        },
+        tags: Vec::new(),
     };
     let forbid =
         field(&fields, "x-oss-forbid-overwrite").is_some_and(|v| v.eq_ignore_ascii_case("true"));

@@ -28,6 +28,8 @@ pub enum ObjectType {
     Appendable,
     /// Assembled by CompleteMultipartUpload.
     Multipart,
+    /// Written by PutSymlink: no data of its own, GET/HEAD serve its target.
+    Symlink,
 }
 
 impl ObjectType {
@@ -37,6 +39,7 @@ impl ObjectType {
             ObjectType::Normal => "Normal",
             ObjectType::Appendable => "Appendable",
             ObjectType::Multipart => "Multipart",
+            ObjectType::Symlink => "Symlink",
         }
     }
 }
@@ -60,8 +63,12 @@ pub struct ContentHeaders {
     pub user_meta: Vec<(String, String)>,
     /// `x-oss-storage-class` (defaults to `Standard`).
     pub storage_class: Option<String>,
-    /// `x-oss-object-acl`, if one was set.
+    /// `x-oss-object-acl`, if one was set (`None`: `default`, the bucket's ACL applies).
     pub acl: Option<String>,
+    /// Object tags (`x-oss-tagging`, PutObjectTagging) in the order given. Absent in metadata
+    /// written before tagging existed, which therefore still loads.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<(String, String)>,
 }
 
 /// Everything known about one stored object version.
@@ -83,6 +90,10 @@ pub struct ObjectMeta {
     pub object_type: ObjectType,
     /// Stored content headers and user metadata.
     pub headers: ContentHeaders,
+    /// The key a [`ObjectType::Symlink`] object points at. Absent in metadata written before
+    /// symlinks existed, which therefore still loads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symlink_target: Option<String>,
 }
 
 impl ObjectMeta {
@@ -98,6 +109,7 @@ impl ObjectMeta {
             last_modified_ms: now_ms(),
             object_type: ObjectType::Normal,
             headers,
+            symlink_target: None,
         }
     }
 
@@ -216,6 +228,35 @@ mod tests {
             err(tail(0, MAGIC), 8).kind(),
             std::io::ErrorKind::InvalidData
         );
+    }
+
+    #[test]
+    fn metadata_written_before_tags_and_symlinks_still_loads() {
+        // The exact JSON an object file carried before tags and symlinks existed.
+        let old = br#"{"key":"old/key","size":3,"etag":"900150983CD24FB0D6963F7D28E17F72","crc64":2886186017117290412,"content_md5":"kAFQmDzST7DWlj99KOF/cg==","last_modified_ms":1700000000000,"object_type":"Normal","headers":{"content_type":"text/plain","cache_control":null,"content_disposition":null,"content_encoding":null,"content_language":null,"expires":null,"user_meta":[["a","1"]],"storage_class":null,"acl":"public-read"}}"#;
+        let meta: ObjectMeta = parse_meta(old).expect("old metadata loads");
+        assert_eq!(meta.key, "old/key");
+        assert_eq!(meta.headers.acl.as_deref(), Some("public-read"));
+        assert!(meta.headers.tags.is_empty());
+        assert_eq!(meta.symlink_target, None);
+        assert_eq!(meta.object_type, ObjectType::Normal);
+        // Untagged, non-link metadata is written exactly as before (no new keys).
+        let again = serde_json::to_value(&meta).expect("serialises");
+        assert!(again.get("symlink_target").is_none());
+        assert!(again["headers"].get("tags").is_none());
+    }
+
+    #[test]
+    fn tags_and_symlink_targets_round_trip() {
+        let mut meta: ObjectMeta = parse_meta(
+            br#"{"key":"l","size":0,"etag":"E","crc64":0,"content_md5":null,"last_modified_ms":1,"object_type":"Symlink","headers":{"content_type":null,"cache_control":null,"content_disposition":null,"content_encoding":null,"content_language":null,"expires":null,"user_meta":[],"storage_class":null,"acl":null}}"#,
+        )
+        .expect("parses");
+        meta.symlink_target = Some("target/key".into());
+        meta.headers.tags = vec![("k".into(), "v".into())];
+        let json = serde_json::to_vec(&meta).expect("serialises");
+        let back: ObjectMeta = parse_meta(&json).expect("parses back");
+        assert_eq!(back, meta);
     }
 
     #[test]

@@ -15,6 +15,7 @@
 //! in-memory index (used for listings) always matches the file on disk.
 
 pub mod meta;
+pub mod meta_update;
 pub mod multipart;
 pub mod writer;
 
@@ -68,6 +69,8 @@ pub enum ConflictReason {
     PositionNotEqualToLength(u64),
     /// Append on an object that is not appendable.
     ObjectNotAppendable,
+    /// The object was replaced while its metadata was being rewritten, again and again.
+    ChangedConcurrently,
 }
 
 impl std::fmt::Display for ConflictReason {
@@ -77,6 +80,9 @@ impl std::fmt::Display for ConflictReason {
                 write!(f, "position is not equal to the object length {len}")
             }
             ConflictReason::ObjectNotAppendable => write!(f, "object is not appendable"),
+            ConflictReason::ChangedConcurrently => {
+                write!(f, "object kept changing while its metadata was updated")
+            }
         }
     }
 }

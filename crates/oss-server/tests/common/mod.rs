@@ -4,6 +4,8 @@
 
 use std::path::Path;
 
+pub mod signing;
+
 use jitstore_oss_server::{AccessKey, RunningServer, Server, ServerConfig};
 
 pub const AK: &str = "test-ak";
