@@ -32,7 +32,11 @@ async fn ranged_bodies_carry_running_crcs_that_combine_into_the_object_crc() {
     let client = client(&peer);
     let data = content(3 * MIB as usize + 123, 41);
     client
-        .put_object("crc/obj.bin", Body::from_bytes(data.clone()), PutObjectOptions::default())
+        .put_object(
+            "crc/obj.bin",
+            Body::from_bytes(data.clone()),
+            PutObjectOptions::default(),
+        )
         .await
         .unwrap();
     let cuts = [0u64, 1, 700_000, 2 * MIB, data.len() as u64];
@@ -42,7 +46,11 @@ async fn ranged_bodies_carry_running_crcs_that_combine_into_the_object_crc() {
             range: Some(ByteRange::Inclusive(w[0], w[1] - 1)),
             ..GetObjectOptions::default()
         };
-        let mut body = client.get_object("crc/obj.bin", options).await.unwrap().body;
+        let mut body = client
+            .get_object("crc/obj.bin", options)
+            .await
+            .unwrap()
+            .body;
         // Before any byte: the empty CRC.
         assert_eq!((body.received().finish(), body.received().len()), (0, 0));
         let mut got = Vec::new();
@@ -68,7 +76,11 @@ async fn concurrency_one_downloads_in_a_single_get() {
     let client = client(&peer);
     let data = content(5 * MIB as usize + 17, 42);
     client
-        .put_object("one/obj.bin", Body::from_bytes(data.clone()), PutObjectOptions::default())
+        .put_object(
+            "one/obj.bin",
+            Body::from_bytes(data.clone()),
+            PutObjectOptions::default(),
+        )
         .await
         .unwrap();
     peer.server.set_faults(count_gets(1));
@@ -83,7 +95,11 @@ async fn concurrency_one_downloads_in_a_single_get() {
     let out = transfer::download_file(&client, "one/obj.bin", &dst, &options)
         .await
         .unwrap();
-    assert_eq!(peer.server.faults().fired(), 1, "one GET for the whole object");
+    assert_eq!(
+        peer.server.faults().fired(),
+        1,
+        "one GET for the whole object"
+    );
     peer.server.faults().clear();
     assert_eq!((out.ranges, out.peak_concurrency), (1, 1));
     assert_eq!(out.part_size, data.len() as u64);
@@ -98,7 +114,11 @@ async fn fixed_downloads_keep_the_given_shape() {
     let client = client(&peer);
     let data = content(2 * MIB as usize + 5, 43);
     client
-        .put_object("fixed/obj.bin", Body::from_bytes(data.clone()), PutObjectOptions::default())
+        .put_object(
+            "fixed/obj.bin",
+            Body::from_bytes(data.clone()),
+            PutObjectOptions::default(),
+        )
         .await
         .unwrap();
     peer.server.set_faults(count_gets(1));
@@ -130,7 +150,11 @@ async fn adaptive_downloads_add_ranges_when_requests_are_latency_bound() {
     assert_eq!(adaptive_range_size(size, 4), 4 * MIB);
     let data = content(size as usize, 44);
     client
-        .put_object("ramp/obj.bin", Body::from_bytes(data.clone()), PutObjectOptions::default())
+        .put_object(
+            "ramp/obj.bin",
+            Body::from_bytes(data.clone()),
+            PutObjectOptions::default(),
+        )
         .await
         .unwrap();
     peer.server.set_faults(count_gets(150));
@@ -164,7 +188,11 @@ async fn adaptive_downloads_heal_cut_ranges_and_check_the_combined_crc() {
     let size = 9 * MIB + 999;
     let data = content(size as usize, 45);
     client
-        .put_object("heal/obj.bin", Body::from_bytes(data.clone()), PutObjectOptions::default())
+        .put_object(
+            "heal/obj.bin",
+            Body::from_bytes(data.clone()),
+            PutObjectOptions::default(),
+        )
         .await
         .unwrap();
     // The 1st and 3rd GETs are cut after 300 KiB: their ranges resume from the cut, and the

@@ -41,10 +41,7 @@ pub fn run(cmd: &mut Command, log: &Path) -> Result<Measured, String> {
     let secs = started.elapsed().as_secs_f64();
     drop(child);
     if waited != pid {
-        return Err(format!(
-            "wait4 failed: {}",
-            std::io::Error::last_os_error()
-        ));
+        return Err(format!("wait4 failed: {}", std::io::Error::last_os_error()));
     }
     let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
     if !ok {

@@ -160,7 +160,10 @@ fn which(program: &str) -> Result<(), String> {
 fn run_in(settings: Settings, dir: &Path) -> Result<(), String> {
     let size = settings.size_mib * 1024 * 1024;
     let source = dir.join("source.bin");
-    eprintln!("writing {} MiB of random bytes to {source:?}", settings.size_mib);
+    eprintln!(
+        "writing {} MiB of random bytes to {source:?}",
+        settings.size_mib
+    );
     let crc = write_random(&source, size)?;
     let mut server = Server::start(&settings.jitstore, &dir.join("data"))?;
     let result = (|| {
@@ -174,7 +177,11 @@ fn run_in(settings: Settings, dir: &Path) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
         runtime.block_on(async {
             client
-                .put_object(SOURCE_KEY, Body::from_file(&source), PutObjectOptions::default())
+                .put_object(
+                    SOURCE_KEY,
+                    Body::from_file(&source),
+                    PutObjectOptions::default(),
+                )
                 .await
                 .map_err(|e| format!("uploading the source object: {e}"))
         })?;
@@ -252,7 +259,12 @@ fn rounds(
     for round in 0..env.settings.rounds {
         let mut rows = rows(env, get_url, put_url);
         if !env.settings.only.is_empty() {
-            rows.retain(|r| env.settings.only.iter().any(|o| r.name.contains(o.as_str())));
+            rows.retain(|r| {
+                env.settings
+                    .only
+                    .iter()
+                    .any(|o| r.name.contains(o.as_str()))
+            });
         }
         if rows.is_empty() {
             return Err("no row matches --only".into());
@@ -339,7 +351,8 @@ fn file_crc(path: &Path) -> Result<(u64, u64), String> {
 }
 
 fn write_random(path: &Path, size: u64) -> Result<u64, String> {
-    let mut random = std::fs::File::open("/dev/urandom").map_err(|e| format!("/dev/urandom: {e}"))?;
+    let mut random =
+        std::fs::File::open("/dev/urandom").map_err(|e| format!("/dev/urandom: {e}"))?;
     let mut out = std::fs::File::create(path).map_err(|e| format!("{path:?}: {e}"))?;
     let mut crc = jitstore_oss::crc64::Crc64::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -380,7 +393,8 @@ fn write_app(dir: &Path, endpoint: &str) -> Result<PathBuf, String> {
 
 fn write_oss2_script(dir: &Path) -> Result<PathBuf, String> {
     let path = dir.join("oss2_worker.py");
-    std::fs::write(&path, include_str!("../oss2_worker.py")).map_err(|e| format!("{path:?}: {e}"))?;
+    std::fs::write(&path, include_str!("../oss2_worker.py"))
+        .map_err(|e| format!("{path:?}: {e}"))?;
     Ok(path)
 }
 
@@ -429,7 +443,12 @@ fn rows(env: &Env, get_url: &str, put_url: &str) -> Vec<Row> {
     curl_put
         .args(["-sS", "-f", "-X", "PUT", "-H", "Content-Type:", "-T", &src])
         .arg(put_url);
-    push("curl PUT (presigned)".into(), Category::Put, curl_put, Target::Object("peer/put-curl".into()));
+    push(
+        "curl PUT (presigned)".into(),
+        Category::Put,
+        curl_put,
+        Target::Object("peer/put-curl".into()),
+    );
     push(
         "jitstore lib put_object (streamed from the file)".into(),
         Category::Put,
@@ -452,7 +471,13 @@ fn rows(env: &Env, get_url: &str, put_url: &str) -> Vec<Row> {
     push(
         format!("jitstore lib upload_file ({shape})"),
         Category::Multipart,
-        worker("jitstore", "multipart", "peer/mp-jit", &src, &[&part, &conc]),
+        worker(
+            "jitstore",
+            "multipart",
+            "peer/mp-jit",
+            &src,
+            &[&part, &conc],
+        ),
         Target::Object("peer/mp-jit".into()),
     );
     push(
@@ -464,7 +489,13 @@ fn rows(env: &Env, get_url: &str, put_url: &str) -> Vec<Row> {
     push(
         format!("OpenDAL writer chunk/concurrent ({shape})"),
         Category::Multipart,
-        worker("opendal", "multipart", "peer/mp-opendal", &src, &[&part, &conc]),
+        worker(
+            "opendal",
+            "multipart",
+            "peer/mp-opendal",
+            &src,
+            &[&part, &conc],
+        ),
         Target::Object("peer/mp-opendal".into()),
     );
     push(
@@ -477,12 +508,23 @@ fn rows(env: &Env, get_url: &str, put_url: &str) -> Vec<Row> {
     let f = out("curl");
     let mut curl_get = Command::new("curl");
     curl_get.args(["-sS", "-f", "-o"]).arg(&f).arg(get_url);
-    push("curl GET (presigned)".into(), Category::Get, curl_get, Target::File(f));
+    push(
+        "curl GET (presigned)".into(),
+        Category::Get,
+        curl_get,
+        Target::File(f),
+    );
     let f = out("jit-single");
     push(
         "jitstore lib download_file (concurrency 1)".into(),
         Category::Get,
-        worker("jitstore", "get", SOURCE_KEY, &f.to_string_lossy(), &["0", "1"]),
+        worker(
+            "jitstore",
+            "get",
+            SOURCE_KEY,
+            &f.to_string_lossy(),
+            &["0", "1"],
+        ),
         Target::File(f),
     );
     let f = out("opendal-stream");
@@ -504,14 +546,29 @@ fn rows(env: &Env, get_url: &str, put_url: &str) -> Vec<Row> {
     push(
         format!("jitstore lib download_file ({shape}, fixed)"),
         Category::Ranged,
-        worker("jitstore", "get", SOURCE_KEY, &f.to_string_lossy(), &[&part, &conc, "fixed"]),
+        worker(
+            "jitstore",
+            "get",
+            SOURCE_KEY,
+            &f.to_string_lossy(),
+            &[&part, &conc, "fixed"],
+        ),
         Target::File(f),
     );
     let f = out("jit-adaptive");
     push(
-        format!("jitstore lib download_file (adaptive, up to {})", s.concurrency),
+        format!(
+            "jitstore lib download_file (adaptive, up to {})",
+            s.concurrency
+        ),
         Category::Ranged,
-        worker("jitstore", "get", SOURCE_KEY, &f.to_string_lossy(), &["0", &conc]),
+        worker(
+            "jitstore",
+            "get",
+            SOURCE_KEY,
+            &f.to_string_lossy(),
+            &["0", &conc],
+        ),
         Target::File(f),
     );
     let f = out("jit-cli");
@@ -525,7 +582,13 @@ fn rows(env: &Env, get_url: &str, put_url: &str) -> Vec<Row> {
     push(
         format!("OpenDAL reader chunk/concurrent ({shape})"),
         Category::Ranged,
-        worker("opendal", "ranged", SOURCE_KEY, &f.to_string_lossy(), &[&part, &conc]),
+        worker(
+            "opendal",
+            "ranged",
+            SOURCE_KEY,
+            &f.to_string_lossy(),
+            &[&part, &conc],
+        ),
         Target::File(f),
     );
     let f = out("oss2-ranged");
@@ -547,7 +610,14 @@ struct Server {
 impl Server {
     fn start(binary: &Path, data: &Path) -> Result<Server, String> {
         let mut child = Command::new(binary)
-            .args(["serve", "--addr", "127.0.0.1:0", "--bucket", BUCKET, "--data"])
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--bucket",
+                BUCKET,
+                "--data",
+            ])
             .arg(data)
             .env("JITSTORE_SERVE_ACCESS_KEY_ID", ACCESS_KEY_ID)
             .env("JITSTORE_SERVE_ACCESS_KEY_SECRET", ACCESS_KEY_SECRET)

@@ -74,7 +74,11 @@ async fn jitstore(op: &str, job: &Job<'_>) -> Result<(), String> {
     match op {
         "put" => {
             client
-                .put_object(job.key, Body::from_file(job.file), PutObjectOptions::default())
+                .put_object(
+                    job.key,
+                    Body::from_file(job.file),
+                    PutObjectOptions::default(),
+                )
                 .await
                 .map_err(|e| e.to_string())?;
         }
@@ -85,9 +89,15 @@ async fn jitstore(op: &str, job: &Job<'_>) -> Result<(), String> {
                 multipart_threshold: part,
                 ..TransferOptions::default()
             };
-            transfer::upload_file(&client, job.key, job.file, WriteOptions::default(), &options)
-                .await
-                .map_err(|e| e.to_string())?;
+            transfer::upload_file(
+                &client,
+                job.key,
+                job.file,
+                WriteOptions::default(),
+                &options,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
         }
         "get" => {
             let mut options = TransferOptions {
@@ -164,8 +174,8 @@ async fn opendal(op: &str, job: &Job<'_>) -> Result<(), String> {
             let mut stream = reader.into_bytes_stream(..).await.map_err(err)?;
             // A plain blocking write per chunk: on a page-cache file this is the cheapest
             // sink a tokio program can use.
-            let mut file = std::fs::File::create(job.file)
-                .map_err(|e| format!("{:?}: {e}", job.file))?;
+            let mut file =
+                std::fs::File::create(job.file).map_err(|e| format!("{:?}: {e}", job.file))?;
             while let Some(chunk) = stream.next().await {
                 let chunk = chunk.map_err(|e| e.to_string())?;
                 file.write_all(&chunk)

@@ -129,7 +129,9 @@ mod tests {
         let mut first = PositionalWriter::new(file.clone(), name, 0);
         // Interleaved pushes of two runs, odd chunk sizes, crossing batch boundaries.
         let run = |seed: u8| -> Vec<u8> {
-            (0..WRITE_BATCH).map(|i| (i as u8).wrapping_mul(seed)).collect()
+            (0..WRITE_BATCH)
+                .map(|i| (i as u8).wrapping_mul(seed))
+                .collect()
         };
         let (a, b) = (run(3), run(7));
         for (ca, cb) in a.chunks(70_001).zip(b.chunks(70_001)) {

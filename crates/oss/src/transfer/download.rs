@@ -151,7 +151,9 @@ impl Plan {
             (size.max(1), Ramp::fixed(1))
         } else {
             match options.download_ranges {
-                DownloadRanges::Fixed => (part_size_for(size, options.part_size)?, Ramp::fixed(max)),
+                DownloadRanges::Fixed => {
+                    (part_size_for(size, options.part_size)?, Ramp::fixed(max))
+                }
                 DownloadRanges::Adaptive => {
                     let range = adaptive_range_size(size, max);
                     (range, Ramp::new(max, range))
@@ -183,7 +185,10 @@ async fn fetch_into(
     let file = tokio::fs::File::create(temp).await.map_err(io)?;
     file.set_len(size).await.map_err(io)?;
     let file = Arc::new(file.into_std().await);
-    let tasks = plan.ramp.max().min(usize::try_from(plan.count).unwrap_or(usize::MAX));
+    let tasks = plan
+        .ramp
+        .max()
+        .min(usize::try_from(plan.count).unwrap_or(usize::MAX));
     let (level, _) = watch::channel(plan.ramp.level());
     let job = Arc::new(Job {
         client: client.clone(),

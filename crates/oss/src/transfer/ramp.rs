@@ -161,7 +161,11 @@ mod tests {
     fn settles_when_a_new_range_brings_little() {
         // One stream already fills the link: the second range adds 2 %, below the 15 % bar,
         // so the ramp settles at 2 without taking a third (it does not cost either).
-        let levels = drive(Ramp::new(8, 8 * MIB), |n| if n == 1 { 500.0 } else { 510.0 }, 1024 * MIB);
+        let levels = drive(
+            Ramp::new(8, 8 * MIB),
+            |n| if n == 1 { 500.0 } else { 510.0 },
+            1024 * MIB,
+        );
         assert_eq!(levels, vec![1, 2]);
     }
 
@@ -199,7 +203,7 @@ mod tests {
     fn a_burst_shorter_than_the_minimum_window_is_not_a_rate() {
         let mut ramp = Ramp::new(4, MIB);
         ramp.observe(Duration::from_millis(1), MIB); // warm-up done
-        // 64 MiB "arrive" within 2 ms (bytes that sat in buffers): too short to judge.
+                                                     // 64 MiB "arrive" within 2 ms (bytes that sat in buffers): too short to judge.
         assert_eq!(ramp.observe(Duration::from_millis(3), 65 * MIB), 1);
         // Once the window is long enough, the rate counts.
         assert_eq!(ramp.observe(Duration::from_millis(40), 66 * MIB), 2);
