@@ -220,3 +220,64 @@ async fn adaptive_downloads_heal_cut_ranges_and_check_the_combined_crc() {
     assert_eq!(std::fs::read(&dst).unwrap(), data);
     progress.assert_complete(size);
 }
+
+#[tokio::test]
+async fn a_failing_range_makes_as_many_requests_as_the_retry_policy_allows() {
+    let peer = start().await;
+    let client = client(&peer);
+    let attempts = client.retry_policy().max_attempts;
+    assert!(attempts > 1);
+    let data = content(3 * MIB as usize, 46);
+    client
+        .put_object(
+            "fail/obj.bin",
+            Body::from_bytes(data.clone()),
+            PutObjectOptions::default(),
+        )
+        .await
+        .unwrap();
+    // Every GET answers 503: one retry level (the client's) applies per request, so the range
+    // costs `max_attempts` requests, not `max_attempts` squared.
+    peer.server.set_faults(FaultPlan {
+        methods: vec!["GET".into()],
+        every: true,
+        status: Some(503),
+        ..FaultPlan::default()
+    });
+    let dst = peer.app.path().join("fail.bin");
+    let err = transfer::download_file(&client, "fail/obj.bin", &dst, &TransferOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(503), "{err}");
+    assert_eq!(peer.server.faults().fired(), u64::from(attempts));
+    assert!(!dst.exists());
+    peer.server.faults().clear();
+
+    // The in-memory download likewise.
+    peer.server.set_faults(FaultPlan {
+        methods: vec!["GET".into()],
+        every: true,
+        status: Some(503),
+        ..FaultPlan::default()
+    });
+    assert!(transfer::download_bytes(&client, "fail/obj.bin", true)
+        .await
+        .is_err());
+    assert_eq!(peer.server.faults().fired(), u64::from(attempts));
+    peer.server.faults().clear();
+
+    // A cut body is resumed by the transfer (the client cannot replay a body it handed over).
+    peer.server.set_faults(FaultPlan {
+        methods: vec!["GET".into()],
+        nth: vec![1],
+        cut_response_after: Some(100 * KIB),
+        ..FaultPlan::default()
+    });
+    assert_eq!(
+        &transfer::download_bytes(&client, "fail/obj.bin", true)
+            .await
+            .unwrap()[..],
+        &data[..]
+    );
+    peer.server.faults().clear();
+}

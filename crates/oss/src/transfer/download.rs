@@ -337,37 +337,35 @@ async fn fetch_range(job: &Job, range: u64) -> Result<(u64, u64), OssError> {
             if_match: job.etag.clone(),
             ..GetObjectOptions::default()
         };
-        let outcome = match job.client.get_object(&job.key, options).await {
-            Ok(got) => {
-                match got.content_range {
-                    Some(r) if r.first == first => {}
-                    _ if first == 0 && got.meta.content_length == Some(len) => {}
-                    other => {
-                        return Err(OssError::protocol(
-                            "GetObject",
-                            format!("asked for bytes from {first}, got range {other:?}"),
-                        ))
-                    }
-                }
-                let mut body = got.body;
-                let streamed = stream_range(job, &mut body, &mut writer, &mark, written, len).await;
-                let got = body.received();
-                crc = crate::crc64::combine(crc, got.finish(), got.len());
-                written += got.len();
-                match streamed {
-                    Ok(()) if written < len => Err(OssError::Network {
-                        operation: "GetObject",
-                        source: format!("range ended after {written} of {len} bytes").into(),
-                    }),
-                    other => other,
-                }
+        // The request itself (up to the answer's headers) is retried by the client's policy;
+        // only a body cut after that is resumed here, so each request sees one retry level.
+        let got = job.client.get_object(&job.key, options).await?;
+        match got.content_range {
+            Some(r) if r.first == first => {}
+            _ if first == 0 && got.meta.content_length == Some(len) => {}
+            other => {
+                return Err(OssError::protocol(
+                    "GetObject",
+                    format!("asked for bytes from {first}, got range {other:?}"),
+                ))
             }
-            Err(e) => Err(e),
+        }
+        let mut body = got.body;
+        let streamed = stream_range(job, &mut body, &mut writer, &mark, written, len).await;
+        let got = body.received();
+        crc = crate::crc64::combine(crc, got.finish(), got.len());
+        written += got.len();
+        let outcome = match streamed {
+            Ok(()) if written < len => Err(OssError::Network {
+                operation: "GetObject",
+                source: format!("range ended after {written} of {len} bytes").into(),
+            }),
+            other => other,
         };
         match outcome {
             Ok(()) => {}
             Err(e) if attempt < policy.max_attempts.max(1) && e.is_retryable() => {
-                tracing::warn!(error = %e, attempt, written, "range download failed; resuming");
+                tracing::warn!(error = %e, attempt, written, "range download cut; resuming");
                 tokio::time::sleep(policy.delay(attempt)).await;
             }
             Err(e) => return Err(e),
@@ -420,51 +418,48 @@ pub async fn download_bytes(
     let mut attempt = 0u32;
     loop {
         attempt += 1;
-        let step: Result<bool, OssError> = async {
-            let options = match &pinned {
-                None => GetObjectOptions::default(),
-                Some((etag, _, _)) => GetObjectOptions {
-                    range: Some(ByteRange::From(out.len() as u64)),
-                    if_match: etag.clone(),
-                    ..GetObjectOptions::default()
-                },
-            };
-            let got = client.get_object(key, options).await?;
-            if pinned.is_none() {
-                let size = got.meta.content_length.ok_or_else(|| {
-                    OssError::protocol("GetObject", "answer has no Content-Length")
-                })?;
-                pinned = Some((got.meta.etag.clone(), got.meta.crc64, size));
-            } else if got.content_range.map(|r| r.first) != Some(out.len() as u64) {
-                return Err(OssError::protocol(
-                    "GetObject",
-                    "the resumed read did not start where the first one stopped",
-                ));
-            }
-            let mut body = got.body;
-            let mut streamed = Ok(true);
-            while let Some(chunk) = body.next().await {
-                match chunk {
-                    Ok(c) => out.extend_from_slice(&c),
-                    // The client checks the CRC of full reads itself; we check the whole below.
-                    Err(OssError::CrcMismatch { .. }) => continue,
-                    Err(e) => {
-                        streamed = Err(e);
-                        break;
-                    }
+        let options = match &pinned {
+            None => GetObjectOptions::default(),
+            Some((etag, _, _)) => GetObjectOptions {
+                range: Some(ByteRange::From(out.len() as u64)),
+                if_match: etag.clone(),
+                ..GetObjectOptions::default()
+            },
+        };
+        // The request itself (up to the answer's headers) is retried by the client's policy;
+        // only a body cut after that is resumed here, so each request sees one retry level.
+        let got = client.get_object(key, options).await?;
+        if pinned.is_none() {
+            let size = got
+                .meta
+                .content_length
+                .ok_or_else(|| OssError::protocol("GetObject", "answer has no Content-Length"))?;
+            pinned = Some((got.meta.etag.clone(), got.meta.crc64, size));
+        } else if got.content_range.map(|r| r.first) != Some(out.len() as u64) {
+            return Err(OssError::protocol(
+                "GetObject",
+                "the resumed read did not start where the first one stopped",
+            ));
+        }
+        let mut body = got.body;
+        let mut streamed = Ok(());
+        while let Some(chunk) = body.next().await {
+            match chunk {
+                Ok(c) => out.extend_from_slice(&c),
+                // The client checks the CRC of full reads itself; we check the whole below.
+                Err(OssError::CrcMismatch { .. }) => continue,
+                Err(e) => {
+                    streamed = Err(e);
+                    break;
                 }
             }
-            // The body hashed the bytes as they passed: fold its CRC in, no second pass.
-            let got = body.received();
-            crc = crate::crc64::combine(crc, got.finish(), got.len());
-            streamed
         }
-        .await;
-        match step {
-            Ok(_) => break,
-            Err(e)
-                if attempt < policy.max_attempts.max(1) && e.is_retryable() && pinned.is_some() =>
-            {
+        // The body hashed the bytes as they passed: fold its CRC in, no second pass.
+        let got = body.received();
+        crc = crate::crc64::combine(crc, got.finish(), got.len());
+        match streamed {
+            Ok(()) => break,
+            Err(e) if attempt < policy.max_attempts.max(1) && e.is_retryable() => {
                 tracing::warn!(error = %e, attempt, received = out.len(), "download cut; resuming");
                 tokio::time::sleep(policy.delay(attempt)).await;
             }
