@@ -130,9 +130,7 @@ async fn opendal(op: &str, job: &Job<'_>) -> Result<(), String> {
         .addressing_style("path")
         .access_key_id(&job.ak)
         .access_key_secret(&job.sk);
-    let operator = opendal::Operator::new(builder)
-        .map_err(|e| e.to_string())?
-        .finish();
+    let operator = opendal::Operator::new(builder).map_err(|e| e.to_string())?;
     let err = |e: opendal::Error| e.to_string();
     match op {
         "put" => {
