@@ -4,7 +4,7 @@
 mod oss_type_support;
 
 use jitstore_oss::client::{GetObjectOptions, WriteOptions};
-use jitstore_oss::transfer::{self, TransferOptions};
+use jitstore_oss::transfer::{self, DownloadRanges, TransferOptions};
 use jitstore_oss_server::FaultPlan;
 use oss_type_support::*;
 use serde_json::json;
@@ -16,6 +16,8 @@ fn options(progress: &ProgressLog) -> TransferOptions {
         part_size: 256 * KIB,
         concurrency: 3,
         multipart_threshold: 512 * KIB,
+        // Downloads in 256 KiB ranges, so the faults below land on several ranges.
+        download_ranges: DownloadRanges::Fixed,
         progress: Some(progress.callback()),
         ..TransferOptions::default()
     }

@@ -6,7 +6,7 @@ mod oss_type_support;
 use std::time::{Duration, Instant};
 
 use jitstore_oss::client::{GetObjectOptions, ListMultipartUploadsOptions, WriteOptions};
-use jitstore_oss::transfer::{self, TransferOptions};
+use jitstore_oss::transfer::{self, DownloadRanges, TransferOptions};
 use jitstore_oss_server::FaultPlan;
 use jitstore_storages::{OssStorage, UploadOptions};
 use oss_type_support::*;
@@ -19,6 +19,8 @@ fn small_parts(progress: &ProgressLog) -> TransferOptions {
         part_size: 256 * KIB,
         concurrency: 4,
         multipart_threshold: 1024 * KIB,
+        // Downloads in 256 KiB ranges too (the default sizes ranges from the object).
+        download_ranges: DownloadRanges::Fixed,
         progress: Some(progress.callback()),
         ..TransferOptions::default()
     }

@@ -11,7 +11,9 @@ use bytes::Bytes;
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
 use tokio::io::AsyncWriteExt;
+use tokio::time::Instant;
 
+use super::file_writer::PositionalWriter;
 use super::types::{ContentRange, ObjectMeta};
 use crate::crc64::Crc64;
 use crate::error::OssError;
@@ -30,16 +32,22 @@ pub struct GetObjectOutput {
 
 /// The content of a GetObject answer, as a stream of chunks.
 ///
-/// For a full read (no range) whose answer carries `x-oss-hash-crc64ecma`, the CRC-64 of the
-/// received bytes is compared at the end: a mismatch is yielded as a final
-/// [`OssError::CrcMismatch`] item instead of a clean end of stream. Each chunk must arrive
-/// within the client's read timeout.
+/// The CRC-64 of the bytes is computed once, as they pass (see [`received`](Self::received)):
+/// for a full read (no range) whose answer carries `x-oss-hash-crc64ecma`, it is compared at
+/// the end and a mismatch is yielded as a final [`OssError::CrcMismatch`] item instead of a
+/// clean end of stream; for a ranged read it is the range's CRC, which a caller combines with
+/// [`crc64::combine`](crate::crc64::combine) into the object's without hashing again. Each chunk
+/// must arrive within the client's read timeout.
 pub struct ObjectBody {
     inner: BoxStream<'static, Result<Bytes, reqwest::Error>>,
     key: String,
     expected_crc: Option<u64>,
     crc: Crc64,
     read_timeout: Duration,
+    /// When the last chunk arrived (the idle timeout runs from there).
+    last_progress: Instant,
+    /// The idle-timeout timer, created at the first wait and moved forward only when it fires
+    /// early (so receiving a chunk costs no timer registration).
     sleep: Option<Pin<Box<tokio::time::Sleep>>>,
     done: bool,
 }
@@ -67,6 +75,7 @@ impl ObjectBody {
             expected_crc,
             crc: Crc64::new(),
             read_timeout,
+            last_progress: Instant::now(),
             sleep: None,
             done: false,
         }
@@ -75,6 +84,34 @@ impl ObjectBody {
     /// Whether the CRC-64 of this body will be verified at its end.
     pub fn is_crc_checked(&self) -> bool {
         self.expected_crc.is_some()
+    }
+
+    /// The running CRC-64 of the bytes this body has yielded so far, and their count
+    /// ([`Crc64::len`]). Read it after the stream ends (or breaks) to get the CRC of what
+    /// arrived without hashing the bytes a second time; for a ranged read, combine the ranges'
+    /// values with [`crc64::combine`](crate::crc64::combine).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: jitstore_oss::client::Client) -> Result<(), jitstore_oss::error::OssError> {
+    /// use futures::StreamExt;
+    /// use jitstore_oss::client::{ByteRange, GetObjectOptions};
+    /// use jitstore_oss::crc64;
+    ///
+    /// let mut parts = Vec::new();
+    /// for (first, last) in [(0, 99), (100, 199)] {
+    ///     let options = GetObjectOptions { range: Some(ByteRange::Inclusive(first, last)),
+    ///         ..GetObjectOptions::default() };
+    ///     let mut body = client.get_object("data.bin", options).await?.body;
+    ///     while let Some(chunk) = body.next().await {
+    ///         let _bytes = chunk?; // store them somewhere
+    ///     }
+    ///     parts.push((body.received().finish(), body.received().len()));
+    /// }
+    /// let crc_of_the_first_200_bytes = crc64::combine_all(parts);
+    /// # let _ = crc_of_the_first_200_bytes; Ok(()) }
+    /// ```
+    pub fn received(&self) -> &Crc64 {
+        &self.crc
     }
 
     /// Reads the whole content into memory (verified when [`is_crc_checked`](Self::is_crc_checked)).
@@ -115,10 +152,11 @@ impl ObjectBody {
         Ok(written)
     }
 
-    /// Downloads into `path` through a temporary file in the same directory, renamed into
-    /// place only when the whole content arrived and (for full reads) its CRC-64 matched; on
-    /// any failure the temporary file is removed and `path` is left untouched.
-    pub async fn save_to_file(self, path: &Path) -> Result<u64, OssError> {
+    /// Downloads into `path` through a temporary file in the same directory (written with
+    /// positional writes off the async threads, no copy of the received chunks), synced and
+    /// renamed into place only when the whole content arrived and (for full reads) its CRC-64
+    /// matched; on any failure the temporary file is removed and `path` is left untouched.
+    pub async fn save_to_file(mut self, path: &Path) -> Result<u64, OssError> {
         let io = |source| OssError::Io {
             path: path.to_owned(),
             source,
@@ -137,12 +175,25 @@ impl ObjectBody {
             rand::random::<u32>()
         ));
         let result = async {
-            let mut file = tokio::fs::File::create(&temp).await.map_err(io)?;
-            let n = self.write_to(&mut file).await?;
-            file.sync_all().await.map_err(io)?;
+            let file = tokio::fs::File::create(&temp).await.map_err(io)?;
+            let file = std::sync::Arc::new(file.into_std().await);
+            let mut writer =
+                PositionalWriter::new(file.clone(), std::sync::Arc::from(temp.as_path()), 0);
+            let mut written = 0u64;
+            while let Some(chunk) = self.next().await {
+                let chunk = chunk?;
+                written += chunk.len() as u64;
+                writer.push(chunk).await?;
+            }
+            writer.finish().await?;
+            let synced = file.clone();
+            tokio::task::spawn_blocking(move || synced.sync_all())
+                .await
+                .map_err(|e| io(std::io::Error::other(e.to_string())))?
+                .map_err(io)?;
             drop(file);
             tokio::fs::rename(&temp, path).await.map_err(io)?;
-            Ok(n)
+            Ok(written)
         }
         .await;
         if result.is_err() {
@@ -162,7 +213,7 @@ impl Stream for ObjectBody {
         let this = &mut *self;
         match this.inner.poll_next_unpin(cx) {
             Poll::Ready(Some(Ok(chunk))) => {
-                this.sleep = None;
+                this.last_progress = Instant::now();
                 this.crc.update(&chunk);
                 Poll::Ready(Some(Ok(chunk)))
             }
@@ -190,18 +241,25 @@ impl Stream for ObjectBody {
             }
             Poll::Pending => {
                 let timeout = this.read_timeout;
+                let deadline = this.last_progress + timeout;
                 let sleep = this
                     .sleep
-                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
-                match sleep.as_mut().poll(cx) {
-                    Poll::Ready(()) => {
-                        this.done = true;
-                        Poll::Ready(Some(Err(OssError::Timeout {
-                            operation: "GetObject",
-                            after: timeout,
-                        })))
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+                loop {
+                    match sleep.as_mut().poll(cx) {
+                        Poll::Pending => return Poll::Pending,
+                        // Fired at an old deadline while bytes kept coming: move it on.
+                        Poll::Ready(()) if sleep.deadline() < deadline => {
+                            sleep.as_mut().reset(deadline);
+                        }
+                        Poll::Ready(()) => {
+                            this.done = true;
+                            return Poll::Ready(Some(Err(OssError::Timeout {
+                                operation: "GetObject",
+                                after: timeout,
+                            })));
+                        }
                     }
-                    Poll::Pending => Poll::Pending,
                 }
             }
         }

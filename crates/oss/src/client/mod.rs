@@ -30,6 +30,7 @@
 mod body;
 mod config;
 mod download;
+mod file_writer;
 mod list;
 mod multipart;
 mod object;
@@ -45,6 +46,7 @@ use std::time::Duration;
 pub use body::Body;
 pub use config::{RetryPolicy, Timeouts};
 pub use download::{GetObjectOutput, ObjectBody};
+pub(crate) use file_writer::PositionalWriter;
 pub use multipart::MAX_PART_NUMBER;
 pub use object::MAX_DELETE_KEYS;
 pub use presign::{PresignOptions, PresignedRequest};

@@ -13,9 +13,13 @@
 //!   cleanly.
 //! * [`upload_reader`] does the same for any `AsyncRead` (bounded buffers: at most
 //!   `concurrency + 1` parts in memory).
-//! * [`download_file`] fetches an object with parallel ranged GETs into a temporary file next to
-//!   the target, pinned to the object's ETag, checks the combined CRC-64, then renames it into
-//!   place: the target path never holds a partial or corrupted file.
+//! * [`download_file`] fetches an object with ranged GETs into a temporary file next to the
+//!   target, pinned to the object's ETag: by default it starts like a single stream and adds
+//!   ranges while the throughput grows ([`DownloadRanges`]); each range is written at its place
+//!   with positional writes as it arrives, its CRC-64 is the one the GET body computed on the
+//!   way (never a second pass), and the ranges' CRCs are combined and checked against the
+//!   object's before the file is renamed into place: the target path never holds a partial or
+//!   corrupted file.
 //! * A [`ProgressFn`] sees `(bytes done, total)`; a byte sent again by a retry is never counted
 //!   twice.
 //!
@@ -38,13 +42,15 @@ mod download;
 mod options;
 mod part_body;
 mod progress;
+mod ramp;
 mod upload;
 
 pub use checkpoint::{Checkpoint, CheckpointPart};
 pub use download::{download_bytes, download_file, DownloadOutput};
 pub use options::{
-    part_size_for, TransferOptions, DEFAULT_CONCURRENCY, DEFAULT_MULTIPART_THRESHOLD,
-    DEFAULT_PART_SIZE, MAX_PARTS, MAX_PART_SIZE, MIN_PART_SIZE,
+    adaptive_range_size, part_size_for, DownloadRanges, TransferOptions, DEFAULT_CONCURRENCY,
+    DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_SIZE, MAX_ADAPTIVE_RANGE, MAX_PARTS, MAX_PART_SIZE,
+    MIN_ADAPTIVE_RANGE, MIN_PART_SIZE,
 };
 pub use progress::ProgressFn;
 pub use upload::{upload_file, upload_reader, UploadOutput};

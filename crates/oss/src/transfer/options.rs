@@ -20,13 +20,34 @@ pub const MAX_PART_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 /// Most parts one multipart upload may have.
 pub const MAX_PARTS: u64 = 10_000;
 
+/// Smallest range of an adaptive download: 4 MiB.
+pub const MIN_ADAPTIVE_RANGE: u64 = 4 * 1024 * 1024;
+/// Largest range of an adaptive download: 64 MiB.
+pub const MAX_ADAPTIVE_RANGE: u64 = 64 * 1024 * 1024;
+
+/// How [`download_file`](super::download_file) splits an object at least
+/// [`multipart_threshold`](TransferOptions::multipart_threshold) large into ranged GETs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DownloadRanges {
+    /// The range size follows the object size (see [`adaptive_range_size`]; `part_size` is
+    /// not used), and ranges in flight start at one, like a single stream, and grow one at a
+    /// time up to `concurrency` while each added range raises the measured throughput (by
+    /// 15 % or more); a range that lowered it is given back. With `concurrency: 1` the object
+    /// comes in one GET.
+    #[default]
+    Adaptive,
+    /// Ranges of exactly `part_size` bytes, `concurrency` of them in flight from the start.
+    Fixed,
+}
+
 /// How a transfer is split and reported.
 #[derive(Clone)]
 pub struct TransferOptions {
-    /// Preferred part (and download range) size; grown when the object would otherwise need
-    /// more than [`MAX_PARTS`] parts.
+    /// Preferred part size (and download range size with [`DownloadRanges::Fixed`]); grown
+    /// when the object would otherwise need more than [`MAX_PARTS`] parts.
     pub part_size: u64,
-    /// Parts or ranges in flight at once (at least 1).
+    /// Parts or ranges in flight at once (at least 1); the most ranges in flight for
+    /// [`DownloadRanges::Adaptive`].
     pub concurrency: usize,
     /// Size from which uploads use multipart and downloads use parallel ranges.
     pub multipart_threshold: u64,
@@ -41,6 +62,8 @@ pub struct TransferOptions {
     /// official SDKs' downloaders: without it a crash of the OS (not of the process) may leave a
     /// renamed file whose data never reached the disk.
     pub sync_downloads: bool,
+    /// How downloads are split into ranges (adaptive by default).
+    pub download_ranges: DownloadRanges,
     /// Called with `(bytes done, total)` as data moves (total is `None` for a stream of
     /// unknown length).
     pub progress: Option<ProgressFn>,
@@ -55,6 +78,7 @@ impl Default for TransferOptions {
             checkpoint_dir: None,
             verify_crc: true,
             sync_downloads: false,
+            download_ranges: DownloadRanges::Adaptive,
             progress: None,
         }
     }
@@ -69,6 +93,7 @@ impl fmt::Debug for TransferOptions {
             .field("checkpoint_dir", &self.checkpoint_dir)
             .field("verify_crc", &self.verify_crc)
             .field("sync_downloads", &self.sync_downloads)
+            .field("download_ranges", &self.download_ranges)
             .field("progress", &self.progress.is_some())
             .finish()
     }
@@ -129,6 +154,25 @@ pub fn part_size_for(size: u64, preferred: u64) -> Result<u64, OssError> {
         ));
     }
     Ok(needed)
+}
+
+/// The range size of an adaptive download of `size` bytes with up to `concurrency` ranges in
+/// flight: about eight ranges per stream (so the ranges still in flight at the end are a small
+/// share of the whole), rounded down to whole MiB and kept within
+/// [`MIN_ADAPTIVE_RANGE`]`..=`[`MAX_ADAPTIVE_RANGE`].
+///
+/// ```
+/// use jitstore_oss::transfer::adaptive_range_size;
+/// const MIB: u64 = 1024 * 1024;
+/// assert_eq!(adaptive_range_size(512 * MIB, 4), 16 * MIB);
+/// assert_eq!(adaptive_range_size(20 * MIB, 4), 4 * MIB);
+/// assert_eq!(adaptive_range_size(100 * 1024 * MIB, 4), 64 * MIB);
+/// ```
+pub fn adaptive_range_size(size: u64, concurrency: usize) -> u64 {
+    const MIB: u64 = 1024 * 1024;
+    let streams = u64::try_from(concurrency.max(1)).unwrap_or(u64::MAX);
+    let per_range = size / streams.saturating_mul(8);
+    (per_range / MIB * MIB).clamp(MIN_ADAPTIVE_RANGE, MAX_ADAPTIVE_RANGE)
 }
 
 #[cfg(test)]
