@@ -97,6 +97,48 @@ pub struct ServerConfig {
     /// Initial fault plan (off by default).
     #[serde(default)]
     pub faults: FaultPlan,
+    /// Longest time a client may take to send a request's header, from its first byte, in
+    /// milliseconds (0: no limit).
+    #[serde(default = "default_header_read_timeout_ms")]
+    pub header_read_timeout_ms: u64,
+    /// Longest time a keep-alive connection may sit idle between requests, in milliseconds
+    /// (0: no limit).
+    #[serde(default = "default_idle_timeout_ms")]
+    pub idle_timeout_ms: u64,
+    /// Slowest accepted request body, in bytes per second of waiting for the client (0: no
+    /// limit). A body falling below it after the grace period is cut off.
+    #[serde(default = "default_min_body_rate")]
+    pub min_body_rate: u64,
+    /// Waiting time a body is granted before `min_body_rate` applies, in milliseconds.
+    #[serde(default = "default_min_body_rate_grace_ms")]
+    pub min_body_rate_grace_ms: u64,
+    /// Largest object or part accepted (OSS: 5 GiB). Not read from config files: lowered by
+    /// tests through [`ServerConfig::max_object_size`].
+    #[serde(skip, default = "default_max_object_size")]
+    pub max_object_size: u64,
+}
+
+/// OSS's limit for one object (PutObject, PostObject, AppendObject) and one part: 5 GiB.
+pub const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
+
+fn default_header_read_timeout_ms() -> u64 {
+    30_000
+}
+
+fn default_idle_timeout_ms() -> u64 {
+    60_000
+}
+
+fn default_min_body_rate() -> u64 {
+    1024
+}
+
+fn default_min_body_rate_grace_ms() -> u64 {
+    10_000
+}
+
+fn default_max_object_size() -> u64 {
+    MAX_OBJECT_SIZE
 }
 
 fn default_addr() -> SocketAddr {
@@ -149,6 +191,11 @@ impl ServerConfig {
             server_names: default_server_names(),
             max_skew_secs: default_max_skew(),
             faults: FaultPlan::default(),
+            header_read_timeout_ms: default_header_read_timeout_ms(),
+            idle_timeout_ms: default_idle_timeout_ms(),
+            min_body_rate: default_min_body_rate(),
+            min_body_rate_grace_ms: default_min_body_rate_grace_ms(),
+            max_object_size: default_max_object_size(),
         }
     }
 
@@ -191,6 +238,13 @@ impl ServerConfig {
     /// Sets the region.
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = region.into();
+        self
+    }
+
+    /// Lowers the largest accepted object or part (5 GiB by default), so that tests can prove
+    /// an over-long body is cut off without sending gigabytes.
+    pub fn max_object_size(mut self, bytes: u64) -> Self {
+        self.max_object_size = bytes;
         self
     }
 
