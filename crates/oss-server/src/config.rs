@@ -118,6 +118,28 @@ pub struct ServerConfig {
     pub max_object_size: u64,
 }
 
+/// The limits a running server applies to request bodies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest object or part, in bytes.
+    pub max_object_size: u64,
+    /// Slowest accepted body, bytes per second of waiting (0: none).
+    pub min_body_rate: u64,
+    /// Waiting time granted before the rate applies.
+    pub min_body_rate_grace: std::time::Duration,
+}
+
+impl ServerConfig {
+    /// The body limits of this configuration.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_object_size: self.max_object_size,
+            min_body_rate: self.min_body_rate,
+            min_body_rate_grace: std::time::Duration::from_millis(self.min_body_rate_grace_ms),
+        }
+    }
+}
+
 /// OSS's limit for one object (PutObject, PostObject, AppendObject) and one part: 5 GiB.
 pub const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 
@@ -169,13 +191,54 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     /// The file is not a valid server config.
-    #[error("invalid config file {path}: {source}")]
+    #[error("invalid config file {path}: {message}")]
     Parse {
         /// The file.
         path: PathBuf,
-        /// The JSON error (names the unknown or bad field).
-        source: serde_json::Error,
+        /// What is wrong and where (line, column), naming the unknown or bad field. Values
+        /// quoted by the parser are masked: the file holds secrets.
+        message: String,
     },
+}
+
+/// The parser's message with every value it quotes masked as `***`: a mistyped or misplaced
+/// secret must not reach a terminal or a log. Field names in `unknown field`/`missing field`
+/// messages are kept, they say what to fix.
+fn redact_parse_error(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let names_fields = ["unknown field", "missing field", "duplicate field"]
+        .iter()
+        .any(|p| text.starts_with(p));
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                // A Debug-escaped string value: skip to its closing quote.
+                let mut escaped = false;
+                for d in chars.by_ref() {
+                    if escaped {
+                        escaped = false;
+                    } else if d == '\\' {
+                        escaped = true;
+                    } else if d == '"' {
+                        break;
+                    }
+                }
+                out.push_str("\"***\"");
+            }
+            '`' if !names_fields => {
+                for d in chars.by_ref() {
+                    if d == '`' {
+                        break;
+                    }
+                }
+                out.push_str("`***`");
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 impl ServerConfig {
@@ -205,9 +268,9 @@ impl ServerConfig {
             path: path.to_path_buf(),
             source,
         })?;
-        serde_json::from_slice(&text).map_err(|source| ConfigError::Parse {
+        serde_json::from_slice(&text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
-            source,
+            message: redact_parse_error(&e),
         })
     }
 
@@ -252,5 +315,25 @@ impl ServerConfig {
     pub fn faults(mut self, plan: FaultPlan) -> Self {
         self.faults = plan;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message_for(json: &str) -> String {
+        let e = serde_json::from_str::<ServerConfig>(json).expect_err("invalid config");
+        redact_parse_error(&e)
+    }
+
+    #[test]
+    fn parse_errors_mask_values_but_keep_field_names() {
+        let m = message_for(r#"{"data_dir": "/x", "region": ["sk-\"quoted\""]}"#);
+        assert!(!m.contains("quoted") && m.contains("***"), "{m}");
+        let m = message_for(r#"{"data_dir": "/x", "max_skew_secs": -5}"#);
+        assert!(!m.contains("-5") && m.contains("line 1"), "{m}");
+        let m = message_for(r#"{"data_dir": "/x", "bukets": []}"#);
+        assert!(m.contains("`bukets`") && m.contains("`buckets`"), "{m}");
     }
 }

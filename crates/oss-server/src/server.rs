@@ -133,6 +133,7 @@ impl Server {
             faults: faults.clone(),
             requests: AtomicU64::new(0),
             id_prefix: rand::random(),
+            limits: config.limits(),
         });
         let app = axum::Router::new().fallback(api::handle).with_state(state);
         let (tx, rx) = oneshot::channel::<()>();

@@ -7,12 +7,12 @@ use md5::{Digest, Md5};
 use serde::Deserialize;
 
 use super::bucket::{bucket_of, page_size};
-use super::error::ApiError;
+use super::error::{ApiError, ResponseBuilderExt};
 use super::object::{
     check_content_md5, content_headers_from, copy_range, evaluate_range, open_copy_source,
     seal_and_commit, RangeOutcome,
 };
-use super::request::{read_small, stream_into, BodyStream, RequestCtx};
+use super::request::{check_declared_length, read_small, stream_into, BodyStream, RequestCtx};
 use super::xml::{iso8601, XmlWriter};
 use super::AppState;
 use crate::storage::multipart::{PartMeta, UploadInfo};
@@ -23,12 +23,11 @@ pub const MIN_PART_SIZE: u64 = 100 * 1024;
 /// Largest part: 5 GiB.
 pub const MAX_PART_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 
-fn xml_ok(body: String) -> Response {
+fn xml_ok(body: String) -> Result<Response, ApiError> {
     Response::builder()
         .status(StatusCode::OK)
         .header("content-type", "application/xml")
-        .body(Body::from(body))
-        .unwrap_or_default()
+        .finish(Body::from(body))
 }
 
 fn encoding_url(ctx: &RequestCtx) -> bool {
@@ -43,7 +42,9 @@ pub fn initiate(state: &AppState, ctx: &RequestCtx) -> Result<Response, ApiError
     if forbid && bucket.lookup(key).is_some() {
         return Err(StoreError::FileAlreadyExists(key.to_string()).into());
     }
-    let info = bucket.initiate_upload(key, content_headers_from(ctx), forbid)?;
+    let headers = content_headers_from(ctx);
+    super::request::validate_content_headers(&headers)?;
+    let info = bucket.initiate_upload(key, headers, forbid)?;
     let encode = encoding_url(ctx);
     let mut w = XmlWriter::new();
     w.open("InitiateMultipartUploadResult");
@@ -54,7 +55,7 @@ pub fn initiate(state: &AppState, ctx: &RequestCtx) -> Result<Response, ApiError
         w.elem("EncodingType", "url");
     }
     w.close("InitiateMultipartUploadResult");
-    Ok(xml_ok(w.finish()))
+    xml_ok(w.finish())
 }
 
 fn upload_for(bucket: &Bucket, ctx: &RequestCtx) -> Result<UploadInfo, ApiError> {
@@ -88,13 +89,8 @@ pub async fn upload_part(
     let bucket = bucket_of(state, ctx)?;
     let number = part_number(ctx)?;
     let info = upload_for(&bucket, ctx)?;
-    if super::object::declared_length(ctx)?.is_some_and(|l| l > MAX_PART_SIZE) {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "EntityTooLarge",
-            "Your proposed upload exceeds the maximum allowed size.",
-        ));
-    }
+    let limit = state.limits.max_object_size.min(MAX_PART_SIZE);
+    check_declared_length(ctx, limit)?;
     let mut staging = bucket.stage().await?;
     let copy_source = ctx.header("x-oss-copy-source").map(str::to_string);
     if let Some(source) = &copy_source {
@@ -113,7 +109,7 @@ pub async fn upload_part(
             };
         copy_range(&mut src.file, start, len, &mut staging).await?;
     } else {
-        stream_into(&mut staging, body).await?;
+        stream_into(&mut staging, body, limit).await?;
     }
     let digest = staging.digest();
     if copy_source.is_none() {
@@ -140,15 +136,14 @@ pub async fn upload_part(
         w.elem("LastModified", &iso8601(part.last_modified_ms));
         w.elem("ETag", &etag);
         w.close("CopyPartResult");
-        return Ok(xml_ok(w.finish()));
+        return xml_ok(w.finish());
     }
-    Ok(Response::builder()
+    Response::builder()
         .status(StatusCode::OK)
         .header("etag", etag)
         .header("content-md5", digest.md5_base64())
         .header("x-oss-hash-crc64ecma", part.crc64.to_string())
-        .body(Body::empty())
-        .unwrap_or_default())
+        .finish(Body::empty())
 }
 
 #[derive(Debug, Deserialize)]
@@ -313,13 +308,12 @@ pub async fn complete(
     w.elem_enc("Key", &meta.key, encode);
     w.elem("ETag", &meta.quoted_etag());
     w.close("CompleteMultipartUploadResult");
-    Ok(Response::builder()
+    Response::builder()
         .status(StatusCode::OK)
         .header("content-type", "application/xml")
         .header("etag", meta.quoted_etag())
         .header("x-oss-hash-crc64ecma", meta.crc64.to_string())
-        .body(Body::from(w.finish()))
-        .unwrap_or_default())
+        .finish(Body::from(w.finish()))
 }
 
 /// AbortMultipartUpload (`DELETE /key?uploadId=ID`).
@@ -329,10 +323,9 @@ pub fn abort(state: &AppState, ctx: &RequestCtx) -> Result<Response, ApiError> {
     if !bucket.remove_upload(&info.upload_id)? {
         return Err(ApiError::no_such_upload(&info.upload_id));
     }
-    Ok(Response::builder()
+    Response::builder()
         .status(StatusCode::NO_CONTENT)
-        .body(Body::empty())
-        .unwrap_or_default())
+        .finish(Body::empty())
 }
 
 /// ListParts (`GET /key?uploadId=ID`).
@@ -381,7 +374,7 @@ pub async fn list_parts(state: &AppState, ctx: &RequestCtx) -> Result<Response, 
         w.close("Part");
     }
     w.close("ListPartsResult");
-    Ok(xml_ok(w.finish()))
+    xml_ok(w.finish())
 }
 
 /// ListMultipartUploads (`GET /?uploads`).
@@ -444,5 +437,5 @@ pub fn list_uploads(state: &AppState, ctx: &RequestCtx) -> Result<Response, ApiE
         w.close("Upload");
     }
     w.close("ListMultipartUploadsResult");
-    Ok(xml_ok(w.finish()))
+    xml_ok(w.finish())
 }

@@ -10,8 +10,8 @@ use http::{HeaderValue, StatusCode};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
-use super::error::ApiError;
-use super::request::{stream_into, BodyStream, RequestCtx};
+use super::error::{ApiError, ResponseBuilderExt};
+use super::request::{check_declared_length, stream_into, BodyStream, RequestCtx};
 use super::xml::{http_date, iso8601, XmlWriter};
 use super::AppState;
 use crate::storage::{
@@ -39,7 +39,8 @@ pub fn object_headers(
             "content-type",
             h.content_type
                 .as_deref()
-                .unwrap_or("application/octet-stream"),
+                .unwrap_or("application/octet-stream")
+                .as_bytes(),
         );
     if let Some(md5) = &meta.content_md5 {
         b = b.header("content-md5", md5);
@@ -52,16 +53,13 @@ pub fn object_headers(
         ("expires", &h.expires),
     ] {
         if let Some(v) = value {
-            b = b.header(name, v.as_str());
+            b = b.header(name, v.as_bytes());
         }
     }
     for (name, value) in &h.user_meta {
-        if let (Ok(n), Ok(v)) = (
-            http::HeaderName::from_bytes(format!("x-oss-meta-{name}").as_bytes()),
-            HeaderValue::from_str(value),
-        ) {
-            b = b.header(n, v);
-        }
+        // UTF-8 metadata goes back as the bytes it came in (obs-text); a name or value that
+        // cannot be sent fails the builder, which answers InternalError.
+        b = b.header(format!("x-oss-meta-{name}"), value.as_bytes());
     }
     if meta.object_type == ObjectType::Appendable {
         b = b.header("x-oss-next-append-position", meta.size.to_string());
@@ -71,7 +69,11 @@ pub fn object_headers(
 
 /// Content headers and user metadata taken from a request (Put, Initiate, Copy REPLACE, Append).
 pub fn content_headers_from(ctx: &RequestCtx) -> ContentHeaders {
-    let get = |n: &str| ctx.header(n).map(str::to_string);
+    let get = |n: &str| {
+        ctx.headers
+            .get(n)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    };
     let mut user_meta: Vec<(String, String)> = Vec::new();
     for (name, value) in ctx.headers.iter() {
         if let Some(suffix) = name.as_str().strip_prefix("x-oss-meta-") {
@@ -97,28 +99,6 @@ pub fn content_headers_from(ctx: &RequestCtx) -> ContentHeaders {
         storage_class: get("x-oss-storage-class"),
         acl: get("x-oss-object-acl"),
     }
-}
-
-pub(crate) fn declared_length(ctx: &RequestCtx) -> Result<Option<u64>, ApiError> {
-    match ctx.header("content-length") {
-        None => Ok(None),
-        Some(v) => v
-            .trim()
-            .parse::<u64>()
-            .map(Some)
-            .map_err(|_| ApiError::invalid_argument("Content-Length is not a number.")),
-    }
-}
-
-fn check_size(ctx: &RequestCtx) -> Result<(), ApiError> {
-    if declared_length(ctx)?.is_some_and(|len| len > MAX_OBJECT_SIZE) {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "EntityTooLarge",
-            "Your proposed upload exceeds the maximum allowed size.",
-        ));
-    }
-    Ok(())
 }
 
 /// Checks the `Content-MD5` request header against the received data.
@@ -160,31 +140,24 @@ pub async fn put_object(
 ) -> Result<Response, ApiError> {
     let bucket = bucket_of(state, ctx)?;
     let key = ctx.key_name()?.to_string();
-    check_size(ctx)?;
+    let limit = state.limits.max_object_size;
+    check_declared_length(ctx, limit)?;
     let forbid = ctx.forbid_overwrite();
     if forbid && bucket.lookup(&key).is_some() {
         return Err(StoreError::FileAlreadyExists(key).into());
     }
     let mut staging = bucket.stage().await?;
-    stream_into(&mut staging, body).await?;
-    if staging.size() > MAX_OBJECT_SIZE {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "EntityTooLarge",
-            "Your proposed upload exceeds the maximum allowed size.",
-        ));
-    }
+    stream_into(&mut staging, body, limit).await?;
     let digest = staging.digest();
     check_content_md5(ctx, &digest.md5)?;
     let meta = ObjectMeta::normal(key, &digest, content_headers_from(ctx));
     let meta = seal_and_commit(&bucket, &mut staging, meta, forbid, |_| Ok(())).await?;
-    Ok(Response::builder()
+    Response::builder()
         .status(StatusCode::OK)
         .header("etag", meta.quoted_etag())
         .header("content-md5", meta.content_md5.clone().unwrap_or_default())
         .header("x-oss-hash-crc64ecma", meta.crc64.to_string())
-        .body(Body::empty())
-        .unwrap_or_default())
+        .finish(Body::empty())
 }
 
 pub(crate) async fn seal_and_commit(
@@ -194,6 +167,7 @@ pub(crate) async fn seal_and_commit(
     forbid: bool,
     check: impl FnOnce(Option<&ObjectMeta>) -> Result<(), StoreError>,
 ) -> Result<ObjectMeta, ApiError> {
+    super::request::validate_content_headers(&meta.headers)?;
     staging
         .seal(&meta)
         .await
@@ -342,12 +316,11 @@ pub async fn get_object(
         Conditional::Serve => {}
         Conditional::Failed => return Err(precondition_failed()),
         Conditional::NotModified => {
-            return Ok(Response::builder()
+            return Response::builder()
                 .status(StatusCode::NOT_MODIFIED)
                 .header("etag", meta.quoted_etag())
                 .header("last-modified", http_date(meta.last_modified_ms))
-                .body(Body::empty())
-                .unwrap_or_default());
+                .finish(Body::empty());
         }
     }
     let standard = ctx
@@ -392,13 +365,11 @@ pub async fn get_object(
         }
     }
     if head {
-        return Ok(b.body(Body::empty()).unwrap_or_default());
+        return b.finish(Body::empty());
     }
     if let Some(data) = &object.data {
         let end = (start + len) as usize;
-        return Ok(b
-            .body(Body::from(data.slice(start as usize..end)))
-            .unwrap_or_default());
+        return b.finish(Body::from(data.slice(start as usize..end)));
     }
     object
         .file
@@ -407,7 +378,7 @@ pub async fn get_object(
         .map_err(|e| ApiError::internal(format!("seeking the object failed: {e}")))?;
     let reader = object.file.take(len);
     let stream = ReaderStream::with_capacity(reader, READ_CHUNK);
-    Ok(b.body(Body::from_stream(stream)).unwrap_or_default())
+    b.finish(Body::from_stream(stream))
 }
 
 /// GetObjectMeta (`HEAD ?objectMeta`).
@@ -418,25 +389,23 @@ pub async fn get_object_meta(state: &AppState, ctx: &RequestCtx) -> Result<Respo
         return Err(ApiError::no_such_key(key));
     };
     let meta = &object.meta;
-    Ok(Response::builder()
+    Response::builder()
         .status(StatusCode::OK)
         .header("content-length", meta.size.to_string())
         .header("etag", meta.quoted_etag())
         .header("last-modified", http_date(meta.last_modified_ms))
         .header("x-oss-last-access-time", http_date(meta.last_modified_ms))
         .header("x-oss-hash-crc64ecma", meta.crc64.to_string())
-        .body(Body::empty())
-        .unwrap_or_default())
+        .finish(Body::empty())
 }
 
 /// DeleteObject: 204 whether or not the key existed.
 pub async fn delete_object(state: &AppState, ctx: &RequestCtx) -> Result<Response, ApiError> {
     let bucket = bucket_of(state, ctx)?;
     bucket.delete(ctx.key_name()?)?;
-    Ok(Response::builder()
+    Response::builder()
         .status(StatusCode::NO_CONTENT)
-        .body(Body::empty())
-        .unwrap_or_default())
+        .finish(Body::empty())
 }
 
 /// Opens the object an `x-oss-copy-source` header value names (CopyObject, UploadPartCopy) and
@@ -548,13 +517,12 @@ pub async fn copy_object(
     w.elem("ETag", &meta.quoted_etag());
     w.elem("LastModified", &iso8601(meta.last_modified_ms));
     w.close("CopyObjectResult");
-    Ok(Response::builder()
+    Response::builder()
         .status(StatusCode::OK)
         .header("content-type", "application/xml")
         .header("etag", meta.quoted_etag())
         .header("x-oss-hash-crc64ecma", meta.crc64.to_string())
-        .body(Body::from(w.finish()))
-        .unwrap_or_default())
+        .finish(Body::from(w.finish()))
 }
 
 /// Copies `len` bytes from `file` at `start` into a staging file.
@@ -586,7 +554,8 @@ pub async fn append_object(
 ) -> Result<Response, ApiError> {
     let bucket = bucket_of(state, ctx)?;
     let key = ctx.key_name()?.to_string();
-    check_size(ctx)?;
+    let limit = state.limits.max_object_size;
+    check_declared_length(ctx, limit)?;
     let position: u64 = ctx
         .query
         .get("position")
@@ -627,14 +596,7 @@ pub async fn append_object(
         }
     };
     let before = staging.size();
-    stream_into(&mut staging, body).await?;
-    if staging.size() > MAX_OBJECT_SIZE {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "EntityTooLarge",
-            "Your proposed upload exceeds the maximum allowed size.",
-        ));
-    }
+    stream_into(&mut staging, body, limit).await?;
     let _appended = staging.size() - before;
     let digest = staging.digest();
     let meta = ObjectMeta {
@@ -668,13 +630,12 @@ pub async fn append_object(
         },
     )
     .await?;
-    Ok(Response::builder()
+    Response::builder()
         .status(StatusCode::OK)
         .header("etag", meta.quoted_etag())
         .header("x-oss-next-append-position", meta.size.to_string())
         .header("x-oss-hash-crc64ecma", meta.crc64.to_string())
-        .body(Body::empty())
-        .unwrap_or_default())
+        .finish(Body::empty())
 }
 
 #[cfg(test)]
