@@ -7,12 +7,19 @@
 //! <data>/buckets/<bucket>/objects/<hh>/<sha256(key)>   data + metadata trailer (see `meta`)
 //! <data>/buckets/<bucket>/tmp/                 staging files, swept at start
 //! <data>/buckets/<bucket>/uploads/<upload-id>/ multipart state (see `multipart`)
-//! <data>/trash/                                buckets being removed
+//! <data>/trash/                                buckets being created or removed, swept at start
 //! ```
 //!
 //! A write streams into a staging file, fsyncs it and renames it over the object path while
 //! holding the bucket's index lock, so readers see one whole version or the other and the
 //! in-memory index (used for listings) always matches the file on disk.
+//!
+//! Bucket creation and removal are single renames between `trash/` and `buckets/`: a bucket is
+//! built in `trash/` and renamed into place, and removed by renaming it into `trash/`. A crash
+//! at any point leaves either the whole bucket or none (the trash is emptied at start). Removal
+//! holds the bucket's index lock, the lock every commit takes, and refuses while objects,
+//! multipart uploads or in-flight writes (staging files) exist; once removed, a bucket accepts
+//! no further staging or commit.
 
 pub mod meta;
 pub mod multipart;
@@ -20,6 +27,7 @@ pub mod writer;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use serde::{Deserialize, Serialize};
@@ -122,6 +130,10 @@ pub struct Bucket {
     dir: PathBuf,
     info: RwLock<BucketInfo>,
     index: Mutex<BTreeMap<String, ObjectMeta>>,
+    /// Staging files alive for this bucket (in-flight writes): they count as content.
+    writers: Arc<AtomicUsize>,
+    /// Set (under the index lock) when the bucket is removed: no staging or commit after it.
+    removed: AtomicBool,
 }
 
 /// Current time in milliseconds since the Unix epoch.
@@ -143,14 +155,25 @@ impl Store {
         for entry in std::fs::read_dir(&buckets_dir).map_err(io_at(&buckets_dir))? {
             let entry = entry.map_err(io_at(&buckets_dir))?;
             let dir = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
             let info_path = dir.join("bucket.json");
-            let Ok(text) = std::fs::read(&info_path) else {
+            // Leftovers of an interrupted creation (`.new-*` from older versions) or of a
+            // commit racing a removal (no bucket.json) are not buckets: remove them, so that
+            // they can neither come back as a bucket nor block the name.
+            if name.starts_with('.') || !info_path.is_file() {
+                tracing::warn!(path = %dir.display(), "removing a directory that is not a bucket");
+                std::fs::remove_dir_all(&dir).map_err(io_at(&dir))?;
                 continue;
-            };
+            }
+            let text = std::fs::read(&info_path).map_err(io_at(&info_path))?;
             let info: BucketInfo = serde_json::from_slice(&text).map_err(|e| StoreError::Io {
                 path: info_path.clone(),
                 source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
             })?;
+            if info.name != name {
+                tracing::warn!(path = %dir.display(), bucket = %info.name, "skipping a bucket directory whose name does not match its bucket.json");
+                continue;
+            }
             let bucket = Bucket::load(dir, info)?;
             buckets.insert(bucket.name(), Arc::new(bucket));
         }
@@ -184,11 +207,18 @@ impl Store {
         if buckets.contains_key(&info.name) {
             return Err(StoreError::BucketAlreadyExists(info.name));
         }
-        let final_dir = self.root.join("buckets").join(&info.name);
-        let staging = self
-            .root
-            .join("buckets")
-            .join(format!(".new-{:016x}", rand::random::<u64>()));
+        let buckets_dir = self.root.join("buckets");
+        let final_dir = buckets_dir.join(&info.name);
+        let trash = self.root.join("trash");
+        std::fs::create_dir_all(&trash).map_err(io_at(&trash))?;
+        if final_dir.exists() {
+            // Not a bucket (it is not in the map): a leftover that must not block the name.
+            let junk = trash.join(format!("junk-{:016x}", rand::random::<u64>()));
+            std::fs::rename(&final_dir, &junk).map_err(io_at(&final_dir))?;
+            let _ = std::fs::remove_dir_all(&junk);
+        }
+        // Built in the trash (emptied at start), then renamed into place in one step.
+        let staging = trash.join(format!("new-{:016x}", rand::random::<u64>()));
         for sub in ["objects", "tmp", "uploads"] {
             let d = staging.join(sub);
             std::fs::create_dir_all(&d).map_err(io_at(&d))?;
@@ -198,13 +228,13 @@ impl Store {
             path: info_path.clone(),
             source: std::io::Error::other(e),
         })?;
-        std::fs::write(&info_path, json).map_err(io_at(&info_path))?;
-        std::fs::rename(&staging, &final_dir).map_err(io_at(&final_dir))?;
-        let bucket = Arc::new(Bucket {
-            dir: final_dir,
-            info: RwLock::new(info.clone()),
-            index: Mutex::new(BTreeMap::new()),
-        });
+        write_synced(&info_path, &json)?;
+        if let Err(e) = std::fs::rename(&staging, &final_dir) {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(io_at(&final_dir)(e));
+        }
+        sync_dir(&buckets_dir);
+        let bucket = Arc::new(Bucket::empty(final_dir, info.clone()));
         buckets.insert(info.name, bucket.clone());
         Ok(bucket)
     }
@@ -216,16 +246,24 @@ impl Store {
             .get(name)
             .cloned()
             .ok_or_else(|| StoreError::NoSuchBucket(name.to_string()))?;
-        if !lock(&bucket.index).is_empty() || bucket.has_uploads()? {
+        // The lock every commit takes: no object can appear between the check and the removal.
+        let index = lock(&bucket.index);
+        if !index.is_empty() || bucket.writers.load(Ordering::SeqCst) > 0 || bucket.has_uploads()? {
             return Err(StoreError::BucketNotEmpty(name.to_string()));
         }
         let trash = self.root.join("trash");
         std::fs::create_dir_all(&trash).map_err(io_at(&trash))?;
         let target = trash.join(format!("{name}-{:016x}", rand::random::<u64>()));
         std::fs::rename(&bucket.dir, &target).map_err(io_at(&bucket.dir))?;
+        sync_dir(&self.root.join("buckets"));
+        bucket.removed.store(true, Ordering::SeqCst);
+        drop(index);
         buckets.remove(name);
         drop(buckets);
-        std::fs::remove_dir_all(&target).map_err(io_at(&target))?;
+        // Best effort: whatever is left in the trash is removed at the next start.
+        if let Err(e) = std::fs::remove_dir_all(&target) {
+            tracing::warn!(path = %target.display(), error = %e, "cannot empty the trash");
+        }
         Ok(())
     }
 }
@@ -261,11 +299,19 @@ impl Bucket {
                 }
             }
         }
-        Ok(Bucket {
+        let bucket = Bucket::empty(dir, info);
+        *lock(&bucket.index) = index;
+        Ok(bucket)
+    }
+
+    fn empty(dir: PathBuf, info: BucketInfo) -> Bucket {
+        Bucket {
             dir,
             info: RwLock::new(info),
-            index: Mutex::new(index),
-        })
+            index: Mutex::new(BTreeMap::new()),
+            writers: Arc::new(AtomicUsize::new(0)),
+            removed: AtomicBool::new(false),
+        }
     }
 
     /// Bucket name.
@@ -309,10 +355,19 @@ impl Bucket {
         self.dir.join("uploads")
     }
 
-    /// Starts a new staging file for this bucket.
+    /// Starts a new staging file for this bucket; it counts as content (DeleteBucket refuses)
+    /// until it is dropped. Fails with `NoSuchBucket` once the bucket is removed.
     pub async fn stage(&self) -> Result<StagingFile, StoreError> {
+        let guard = {
+            let _index = lock(&self.index);
+            if self.removed.load(Ordering::SeqCst) {
+                return Err(StoreError::NoSuchBucket(self.name()));
+            }
+            WriterGuard::new(self.writers.clone())
+        };
         let tmp = self.tmp_dir();
-        StagingFile::create(&tmp).await.map_err(io_at(&tmp))
+        let staging = StagingFile::create(&tmp).await.map_err(io_at(&tmp))?;
+        Ok(staging.with_guard(guard))
     }
 
     /// Metadata of a key from the index (fast; used by listings and existence checks).
@@ -334,6 +389,9 @@ impl Bucket {
         let target = self.object_path(&meta.key);
         let shard = target.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut index = lock(&self.index);
+        if self.removed.load(Ordering::SeqCst) {
+            return Err(StoreError::NoSuchBucket(self.name()));
+        }
         let current = index.get(&meta.key);
         if forbid_overwrite && current.is_some() {
             return Err(StoreError::FileAlreadyExists(meta.key.clone()));
@@ -399,6 +457,37 @@ impl Bucket {
         let dir = self.uploads_dir();
         let mut entries = std::fs::read_dir(&dir).map_err(io_at(&dir))?;
         Ok(entries.next().is_some())
+    }
+}
+
+/// Counts one in-flight write of a bucket while alive.
+pub struct WriterGuard(Arc<AtomicUsize>);
+
+impl WriterGuard {
+    fn new(count: Arc<AtomicUsize>) -> WriterGuard {
+        count.fetch_add(1, Ordering::SeqCst);
+        WriterGuard(count)
+    }
+}
+
+impl Drop for WriterGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Writes a small file and fsyncs it.
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    use std::io::Write;
+    let mut f = std::fs::File::create(path).map_err(io_at(path))?;
+    f.write_all(bytes).map_err(io_at(path))?;
+    f.sync_all().map_err(io_at(path))
+}
+
+/// Makes a rename in `dir` durable (best effort: not every filesystem can sync a directory).
+pub(crate) fn sync_dir(dir: &Path) {
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
     }
 }
 

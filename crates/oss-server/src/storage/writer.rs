@@ -27,6 +27,8 @@ pub struct StagingFile {
     crc: crc64fast::Digest,
     size: u64,
     committed: bool,
+    /// Keeps the bucket's in-flight write count up while the file lives.
+    _guard: Option<super::WriterGuard>,
 }
 
 /// The hashes of the data written to a [`StagingFile`].
@@ -86,7 +88,14 @@ impl StagingFile {
             crc: crc64fast::Digest::new(),
             size: 0,
             committed: false,
+            _guard: None,
         })
+    }
+
+    /// Ties the file to a bucket's in-flight write count.
+    pub(crate) fn with_guard(mut self, guard: super::WriterGuard) -> Self {
+        self._guard = Some(guard);
+        self
     }
 
     /// Appends data bytes.
