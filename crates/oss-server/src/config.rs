@@ -329,7 +329,7 @@ mod tests {
 
     #[test]
     fn parse_errors_mask_values_but_keep_field_names() {
-        let m = message_for(r#"{"data_dir": "/x", "region": ["sk-\"quoted\""]}"#);
+        let m = message_for(r#"{"data_dir": "/x", "max_skew_secs": "sk-\"quoted\""}"#);
         assert!(!m.contains("quoted") && m.contains("***"), "{m}");
         let m = message_for(r#"{"data_dir": "/x", "max_skew_secs": -5}"#);
         assert!(!m.contains("-5") && m.contains("line 1"), "{m}");

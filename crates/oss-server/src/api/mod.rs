@@ -86,9 +86,12 @@ pub async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Res
             &host,
         )
     } else {
-        let mut stream: BodyStream = Box::pin(
-            body.into_data_stream()
-                .map(|r| r.map_err(std::io::Error::other)),
+        let mut stream: BodyStream = request::min_body_rate(
+            Box::pin(
+                body.into_data_stream()
+                    .map(|r| r.map_err(std::io::Error::other)),
+            ),
+            &state.limits,
         );
         if let Some(limit) = fault.cut_request_after {
             stream = Box::pin(cut_stream(stream, limit));

@@ -339,7 +339,19 @@ fn content_headers_of(fields: &[(String, String)], file: &PartHeaders) -> Conten
 }
 
 /// PostObject.
+///
+/// A refused form closes the connection: the rest of its file (up to 5 GiB) is never read.
 pub async fn post_object(
+    state: &AppState,
+    ctx: &RequestCtx,
+    body: &mut BodyStream,
+) -> Result<Response, ApiError> {
+    receive_form(state, ctx, body)
+        .await
+        .map_err(|e| e.header("connection", "close"))
+}
+
+async fn receive_form(
     state: &AppState,
     ctx: &RequestCtx,
     body: &mut BodyStream,

@@ -1,6 +1,11 @@
 //! Parsing of an incoming request: addressing (bucket/key), query parameters, body stream.
 
+use std::future::Future;
 use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
@@ -8,6 +13,7 @@ use http::{HeaderMap, Method, StatusCode};
 use jitstore_oss::sign::canonical::{CONTENT_SHA256, UNSIGNED_PAYLOAD};
 
 use super::error::ApiError;
+use crate::config::Limits;
 use crate::storage::{ContentHeaders, StagingFile};
 
 /// The request body as a stream of chunks.
@@ -167,6 +173,69 @@ fn strip_port(host: &str) -> &str {
     }
 }
 
+/// Wraps a request body so that it fails with `TimedOut` when the client sends slower than
+/// `limits.min_body_rate` bytes per second of waiting, after a grace period. Only time spent
+/// waiting for the client counts (not the time the server takes to store what it got).
+pub fn min_body_rate(body: BodyStream, limits: &Limits) -> BodyStream {
+    if limits.min_body_rate == 0 {
+        return body;
+    }
+    Box::pin(MinRate {
+        inner: body,
+        rate: limits.min_body_rate,
+        grace: limits.min_body_rate_grace,
+        received: 0,
+        waited: Duration::ZERO,
+        wait_start: None,
+        sleep: Box::pin(tokio::time::sleep(Duration::ZERO)),
+    })
+}
+
+struct MinRate {
+    inner: BodyStream,
+    rate: u64,
+    grace: Duration,
+    received: u64,
+    waited: Duration,
+    wait_start: Option<Instant>,
+    sleep: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl Stream for MinRate {
+    type Item = Result<Bytes, std::io::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        match this.inner.as_mut().poll_next(cx) {
+            Poll::Ready(item) => {
+                if let Some(start) = this.wait_start.take() {
+                    this.waited += start.elapsed();
+                }
+                if let Some(Ok(chunk)) = &item {
+                    this.received += chunk.len() as u64;
+                }
+                Poll::Ready(item)
+            }
+            Poll::Pending => {
+                let start = *this.wait_start.get_or_insert_with(Instant::now);
+                // Allowed waiting so far: the grace period plus 1/rate s per byte received.
+                let earned = Duration::from_secs_f64(this.received as f64 / this.rate as f64);
+                let deadline = start + (this.grace + earned).saturating_sub(this.waited);
+                if this.sleep.deadline() != deadline {
+                    this.sleep.as_mut().reset(deadline);
+                }
+                if this.sleep.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Some(Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("the request body arrived slower than {} bytes/s", this.rate),
+                    ))));
+                }
+                Poll::Pending
+            }
+        }
+    }
+}
+
 /// Refuses content headers (`Content-Type`, `Cache-Control`, `x-oss-meta-*`, ...) that could not
 /// be sent back as HTTP headers on GET/HEAD: they are refused when written (400, naming the
 /// header), so that no stored object can make a read fail.
@@ -235,13 +304,7 @@ pub async fn stream_into(
     limit: u64,
 ) -> Result<u64, ApiError> {
     while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "IncompleteBody",
-                format!("The request body could not be read completely: {e}"),
-            )
-        })?;
+        let chunk = chunk.map_err(body_error)?;
         if staging.size().saturating_add(chunk.len() as u64) > limit {
             return Err(entity_too_large());
         }
@@ -251,6 +314,24 @@ pub async fn stream_into(
             .map_err(|e| ApiError::internal(format!("writing the object data failed: {e}")))?;
     }
     Ok(staging.size())
+}
+
+/// The answer to a body that failed: `RequestTimeout` for a client too slow (the connection is
+/// closed), `IncompleteBody` otherwise.
+pub fn body_error(e: std::io::Error) -> ApiError {
+    if e.kind() == std::io::ErrorKind::TimedOut {
+        return ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "RequestTimeout",
+            format!("Your socket connection to the server was not read from or written to within the timeout period: {e}"),
+        )
+        .header("connection", "close");
+    }
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "IncompleteBody",
+        format!("The request body could not be read completely: {e}"),
+    )
 }
 
 /// `400 EntityTooLarge`. The rest of the body is not read: the answer closes the connection.
