@@ -10,7 +10,7 @@ use super::bucket::{bucket_of, page_size};
 use super::error::{ApiError, ResponseBuilderExt};
 use super::object::{
     check_content_md5, content_headers_from, copy_range, evaluate_range, open_copy_source,
-    seal_and_commit, RangeOutcome,
+    RangeOutcome,
 };
 use super::request::{check_declared_length, read_small, stream_into, BodyStream, RequestCtx};
 use super::xml::{iso8601, XmlWriter};
@@ -94,7 +94,7 @@ pub async fn upload_part(
     let mut staging = bucket.stage().await?;
     let copy_source = ctx.header("x-oss-copy-source").map(str::to_string);
     if let Some(source) = &copy_source {
-        let mut src = open_copy_source(state, ctx, source).await?;
+        let src = open_copy_source(state, ctx, source).await?;
         let (start, len) =
             match evaluate_range(ctx.header("x-oss-copy-source-range"), src.meta.size, true) {
                 RangeOutcome::Whole => (0, src.meta.size),
@@ -107,7 +107,7 @@ pub async fn upload_part(
                     ))
                 }
             };
-        copy_range(&mut src.file, start, len, &mut staging).await?;
+        copy_range(&src, start, len, &mut staging).await?;
     } else {
         stream_into(&mut staging, body, limit).await?;
     }
@@ -244,50 +244,44 @@ pub async fn complete(
     if forbid && bucket.lookup(&info.key).is_some() {
         return Err(StoreError::FileAlreadyExists(info.key.clone()).into());
     }
-    let mut staging = bucket.stage().await?;
+    // The object is the parts themselves: its ETag and CRC-64 come from theirs, nothing is
+    // copied or hashed again.
     let mut etag_md5 = Md5::new();
     for part in &chosen {
-        let Some(mut file) = bucket.open_part(&info.upload_id, part.part_number).await? else {
-            return Err(invalid_part(
-                "A part disappeared while completing the upload.",
-            ));
-        };
-        copy_range(&mut file, 0, part.size, &mut staging).await?;
         let raw = hex::decode(&part.etag)
             .map_err(|_| ApiError::internal("stored part ETag is not hex"))?;
         etag_md5.update(&raw);
     }
-    let digest = staging.digest();
-    // The whole-object CRC must equal the combination of the part CRCs.
-    let combined = jitstore_oss::crc64::combine_all(chosen.iter().map(|p| (p.crc64, p.size)));
-    if combined != digest.crc64 {
-        return Err(ApiError::internal(
-            "part data changed while completing the upload",
-        ));
-    }
     let meta = ObjectMeta {
         key: info.key.clone(),
-        size: digest.size,
+        size: chosen.iter().map(|p| p.size).sum(),
         etag: format!(
             "{}-{}",
             hex::encode_upper(etag_md5.finalize()),
             chosen.len()
         ),
-        crc64: digest.crc64,
+        crc64: jitstore_oss::crc64::combine_all(chosen.iter().map(|p| (p.crc64, p.size))),
         content_md5: None,
         last_modified_ms: now_ms(),
         object_type: ObjectType::Multipart,
         headers: info.headers.clone(),
     };
-    let meta = seal_and_commit(&bucket, &mut staging, meta, forbid, |_| Ok(()))
+    let completed = bucket
+        .complete_upload(&info.upload_id, &chosen, meta, forbid)
         .await
         .map_err(|e| {
+            let e = ApiError::from(e);
             if e.code == "FileAlreadyExists" {
                 e.ec("0042-00000214")
             } else {
                 e
             }
         })?;
+    let Some(meta) = completed else {
+        return Err(invalid_part(
+            "A part disappeared while completing the upload.",
+        ));
+    };
     bucket.remove_upload(&info.upload_id)?;
     let encode = encoding_url(ctx);
     let mut w = XmlWriter::new();

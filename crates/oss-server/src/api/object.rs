@@ -1,14 +1,11 @@
 //! Object calls: Put, Get, Head, GetObjectMeta, Delete, Copy, Append.
 
-use std::io::SeekFrom;
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::response::Response;
 use base64::Engine;
 use http::{HeaderValue, StatusCode};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
-use tokio_util::io::ReaderStream;
 
 use super::error::{ApiError, ResponseBuilderExt};
 use super::request::{check_declared_length, stream_into, BodyStream, RequestCtx};
@@ -20,7 +17,6 @@ use crate::storage::{
 
 /// Largest single PUT/POST/Append object: 5 GiB.
 pub const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
-const READ_CHUNK: usize = 64 * 1024;
 
 /// Builds a response with the common OSS object headers.
 pub fn object_headers(
@@ -308,7 +304,7 @@ pub async fn get_object(
 ) -> Result<Response, ApiError> {
     let bucket = bucket_of(state, ctx)?;
     let key = ctx.key_name()?;
-    let Some(mut object) = bucket.open(key).await? else {
+    let Some(object) = bucket.open(key).await? else {
         return Err(ApiError::no_such_key(key));
     };
     let meta = &object.meta;
@@ -371,13 +367,9 @@ pub async fn get_object(
         let end = (start + len) as usize;
         return b.finish(Body::from(data.slice(start as usize..end)));
     }
-    object
-        .file
-        .seek(SeekFrom::Start(start))
-        .await
-        .map_err(|e| ApiError::internal(format!("seeking the object failed: {e}")))?;
-    let reader = object.file.take(len);
-    let stream = ReaderStream::with_capacity(reader, READ_CHUNK);
+    let stream = object
+        .range_reader(start, len)
+        .map_err(|e| ApiError::internal(format!("reading the object failed: {e}")))?;
     b.finish(Body::from_stream(stream))
 }
 
@@ -483,7 +475,7 @@ pub async fn copy_object(
 ) -> Result<Response, ApiError> {
     let bucket = bucket_of(state, ctx)?;
     let key = ctx.key_name()?.to_string();
-    let mut src = open_copy_source(state, ctx, source).await?;
+    let src = open_copy_source(state, ctx, source).await?;
     let forbid = ctx.forbid_overwrite();
     if forbid && bucket.lookup(&key).is_some() {
         return Err(StoreError::FileAlreadyExists(key).into());
@@ -498,7 +490,7 @@ pub async fn copy_object(
         }
     };
     let mut staging = bucket.stage().await?;
-    copy_range(&mut src.file, 0, src.meta.size, &mut staging).await?;
+    copy_range(&src, 0, src.meta.size, &mut staging).await?;
     let digest = staging.digest();
     let mut headers = if replace {
         content_headers_from(ctx)
@@ -525,23 +517,18 @@ pub async fn copy_object(
         .finish(Body::from(w.finish()))
 }
 
-/// Copies `len` bytes from `file` at `start` into a staging file.
+/// Copies `len` bytes of `object` from `start` into a staging file.
 pub(crate) async fn copy_range(
-    file: &mut tokio::fs::File,
+    object: &OpenObject,
     start: u64,
     len: u64,
     staging: &mut StagingFile,
 ) -> Result<(), ApiError> {
+    use futures::StreamExt;
     let io = |e: std::io::Error| ApiError::internal(format!("copying object data failed: {e}"));
-    file.seek(SeekFrom::Start(start)).await.map_err(io)?;
-    let mut reader = file.take(len);
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = reader.read(&mut buf).await.map_err(io)?;
-        if n == 0 {
-            break;
-        }
-        staging.write(&buf[..n]).await.map_err(io)?;
+    let mut reader = object.range_reader(start, len).map_err(io)?;
+    while let Some(chunk) = reader.next().await {
+        staging.write(&chunk.map_err(io)?).await.map_err(io)?;
     }
     Ok(())
 }
@@ -564,7 +551,7 @@ pub async fn append_object(
     let existing = bucket.open(&key).await?;
     let mut staging = bucket.stage().await?;
     let headers = match existing {
-        Some(mut current) => {
+        Some(current) => {
             if current.meta.object_type != ObjectType::Appendable {
                 return Err(StoreError::Conflict {
                     key,
@@ -581,7 +568,7 @@ pub async fn append_object(
                 }
                 .into());
             }
-            copy_range(&mut current.file, 0, current.meta.size, &mut staging).await?;
+            copy_range(&current, 0, current.meta.size, &mut staging).await?;
             current.meta.headers
         }
         None => {

@@ -7,6 +7,8 @@
 //! <data>/buckets/<bucket>/objects/<hh>/<sha256(key)>   data + metadata trailer (see `meta`)
 //! <data>/buckets/<bucket>/tmp/                 staging files, swept at start
 //! <data>/buckets/<bucket>/uploads/<upload-id>/ multipart state (see `multipart`)
+//! <data>/buckets/<bucket>/segments/<sha256(key)>/<version>/  parts of completed multipart
+//!                                              objects, linked not copied (see `segments`)
 //! <data>/trash/                                buckets being created or removed, swept at start
 //! ```
 //!
@@ -23,6 +25,7 @@
 
 pub mod meta;
 pub mod multipart;
+pub mod segments;
 pub mod writer;
 
 use std::collections::BTreeMap;
@@ -32,6 +35,8 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+use segments::{Segments, StoredMeta};
 
 pub use meta::{ContentHeaders, ObjectMeta, ObjectType};
 pub use writer::{DataDigest, StagingFile};
@@ -281,6 +286,7 @@ impl Bucket {
         }
         multipart::sweep_staging(&dir.join("uploads"))?;
         let mut index = BTreeMap::new();
+        let mut referenced = std::collections::HashSet::new();
         let objects = dir.join("objects");
         for shard in std::fs::read_dir(&objects).map_err(io_at(&objects))? {
             let shard = shard.map_err(io_at(&objects))?.path();
@@ -290,8 +296,11 @@ impl Bucket {
             for file in std::fs::read_dir(&shard).map_err(io_at(&shard))? {
                 let path = file.map_err(io_at(&shard))?.path();
                 match read_meta_blocking(&path) {
-                    Ok(meta) => {
-                        index.insert(meta.key.clone(), meta);
+                    Ok(stored) => {
+                        if let Some(seg) = &stored.segments {
+                            referenced.insert((key_hash(&stored.meta.key), seg.version.clone()));
+                        }
+                        index.insert(stored.meta.key.clone(), stored.meta);
                     }
                     Err(e) => {
                         tracing::warn!(path = %path.display(), error = %e, "skipping unreadable object file");
@@ -299,6 +308,7 @@ impl Bucket {
                 }
             }
         }
+        segments::sweep(&dir, &referenced)?;
         let bucket = Bucket::empty(dir, info);
         *lock(&bucket.index) = index;
         Ok(bucket)
@@ -341,8 +351,32 @@ impl Bucket {
 
     /// Where an object key is stored: a hash, never the key itself.
     pub fn object_path(&self, key: &str) -> PathBuf {
-        let digest = hex::encode(Sha256::digest(key.as_bytes()));
+        let digest = key_hash(key);
         self.dir.join("objects").join(&digest[..2]).join(digest)
+    }
+
+    /// The directory holding the part files of one version of an object stored by reference.
+    pub fn segments_dir(&self, key: &str, version: &str) -> PathBuf {
+        segments::key_dir(&self.dir, &key_hash(key)).join(version)
+    }
+
+    /// The part files of the version at `path`, if it is stored by reference (read under the
+    /// index lock, before that version is replaced or deleted).
+    fn segments_of(&self, key: &str, path: &Path) -> Option<PathBuf> {
+        let file = std::fs::File::open(path).ok()?;
+        let (stored, _) = read_meta_from(&file).ok()?;
+        let seg = stored.segments.filter(Segments::is_valid)?;
+        Some(self.segments_dir(key, &seg.version))
+    }
+
+    /// Removes the part files of a replaced or deleted version (best effort: a leftover is swept
+    /// at the next start). Readers that opened that version keep their open files.
+    fn drop_segments(dir: Option<PathBuf>) {
+        if let Some(dir) = dir {
+            if let Err(e) = std::fs::remove_dir_all(&dir) {
+                tracing::warn!(path = %dir.display(), error = %e, "cannot remove replaced parts");
+            }
+        }
     }
 
     /// Directory for staging files.
@@ -397,10 +431,15 @@ impl Bucket {
             return Err(StoreError::FileAlreadyExists(meta.key.clone()));
         }
         check(current)?;
+        let replaced = current
+            .filter(|c| c.object_type == ObjectType::Multipart)
+            .and_then(|_| self.segments_of(&meta.key, &target));
         std::fs::create_dir_all(&shard).map_err(io_at(&shard))?;
         std::fs::rename(staging.path(), &target).map_err(io_at(&target))?;
         staging.mark_committed();
         index.insert(meta.key.clone(), meta.clone());
+        drop(index);
+        Self::drop_segments(replaced);
         Ok(meta)
     }
 
@@ -408,9 +447,10 @@ impl Bucket {
     /// [`INLINE_READ`] bytes are read whole in the same call.
     pub async fn open(&self, key: &str) -> Result<Option<OpenObject>, StoreError> {
         let path = self.object_path(key);
+        let seg_root = segments::key_dir(&self.dir, &key_hash(key));
         let key = key.to_string();
         let p = path.clone();
-        let opened = tokio::task::spawn_blocking(move || open_blocking(&p, &key))
+        let opened = tokio::task::spawn_blocking(move || open_blocking(&p, &seg_root, &key))
             .await
             .map_err(|e| io_at(&path)(std::io::Error::other(e)))?
             .map_err(io_at(&path))?;
@@ -421,12 +461,21 @@ impl Bucket {
     pub fn delete(&self, key: &str) -> Result<bool, StoreError> {
         let path = self.object_path(key);
         let mut index = lock(&self.index);
-        let existed = index.remove(key).is_some();
-        match std::fs::remove_file(&path) {
+        let removed = index.remove(key);
+        let parts = removed
+            .as_ref()
+            .filter(|m| m.object_type == ObjectType::Multipart)
+            .and_then(|_| self.segments_of(key, &path));
+        let result = match std::fs::remove_file(&path) {
             Ok(()) => Ok(true),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(existed),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(removed.is_some()),
             Err(e) => Err(io_at(&path)(e)),
+        };
+        drop(index);
+        if result.is_ok() {
+            Self::drop_segments(parts);
         }
+        result
     }
 
     /// Up to `limit` index entries with keys `> after` (or all when `None`) that start with
@@ -494,44 +543,180 @@ pub(crate) fn sync_dir(dir: &Path) {
 /// Objects up to this size are read whole when opened.
 pub const INLINE_READ: u64 = 256 * 1024;
 
-/// An object opened for reading: the file handle pins this version.
+/// An object opened for reading: the open files pin this version.
 pub struct OpenObject {
-    /// The object file, positioned anywhere; data occupies `[0, meta.size)`.
-    pub file: tokio::fs::File,
+    /// The files holding the data, in order, each with the number of data bytes at its start
+    /// (one file for an object written whole; the part files of one stored by reference).
+    pieces: Vec<(std::fs::File, u64)>,
     /// The version's metadata.
     pub meta: ObjectMeta,
     /// The whole data, for objects up to [`INLINE_READ`] bytes.
     pub data: Option<bytes::Bytes>,
 }
 
-fn open_blocking(path: &Path, key: &str) -> std::io::Result<Option<OpenObject>> {
+impl OpenObject {
+    /// An async reader of the data bytes `start..start + len` (clamped to the object), reading
+    /// across the object's files in order.
+    pub fn range_reader(&self, start: u64, len: u64) -> std::io::Result<RangeReader> {
+        let mut readers = std::collections::VecDeque::new();
+        let mut offset = 0u64;
+        let end = start.saturating_add(len);
+        for (file, size) in &self.pieces {
+            let (lo, hi) = (offset, offset + size);
+            offset = hi;
+            if hi <= start || lo >= end || *size == 0 {
+                continue;
+            }
+            let from = start.max(lo) - lo;
+            let to = end.min(hi) - lo;
+            readers.push_back(Piece {
+                file: file.try_clone()?,
+                at: from,
+                end: to,
+            });
+        }
+        Ok(RangeReader {
+            pieces: readers,
+            pending: None,
+        })
+    }
+}
+
+/// One file range still to read.
+struct Piece {
+    file: std::fs::File,
+    at: u64,
+    end: u64,
+}
+
+/// Bytes per positioned read of a [`RangeReader`].
+const RANGE_CHUNK: usize = 256 * 1024;
+
+type PieceRead = tokio::task::JoinHandle<std::io::Result<(Piece, Vec<u8>)>>;
+
+/// Reads a byte range of an object across its files with positioned reads on the blocking
+/// pool (one read of up to 256 KiB at a time), yielding chunks.
+pub struct RangeReader {
+    pieces: std::collections::VecDeque<Piece>,
+    pending: Option<PieceRead>,
+}
+
+impl futures::Stream for RangeReader {
+    type Item = std::io::Result<bytes::Bytes>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::future::Future;
+        use std::task::Poll;
+        loop {
+            if let Some(pending) = self.pending.as_mut() {
+                let done = match std::pin::Pin::new(pending).poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(r) => r,
+                };
+                self.pending = None;
+                let (piece, buf) = match done {
+                    Ok(Ok(v)) => v,
+                    Ok(Err(e)) => return Poll::Ready(Some(Err(e))),
+                    Err(e) => return Poll::Ready(Some(Err(std::io::Error::other(e)))),
+                };
+                if piece.at < piece.end {
+                    self.pieces.push_front(piece);
+                }
+                return Poll::Ready(Some(Ok(bytes::Bytes::from(buf))));
+            }
+            let Some(mut piece) = self.pieces.pop_front() else {
+                return Poll::Ready(None);
+            };
+            if piece.at >= piece.end {
+                continue;
+            }
+            self.pending = Some(tokio::task::spawn_blocking(move || {
+                use std::os::unix::fs::FileExt;
+                let want = usize::try_from(piece.end - piece.at)
+                    .unwrap_or(RANGE_CHUNK)
+                    .min(RANGE_CHUNK);
+                let mut buf = vec![0u8; want];
+                piece.file.read_exact_at(&mut buf, piece.at)?;
+                piece.at += want as u64;
+                Ok((piece, buf))
+            }));
+        }
+    }
+}
+
+fn open_blocking(path: &Path, seg_root: &Path, key: &str) -> std::io::Result<Option<OpenObject>> {
+    // A version stored by reference may be replaced between opening its manifest and opening
+    // its parts (whose directory is then removed): start over with the new version.
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match open_version(path, seg_root, key) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && attempts < 4 => continue,
+            other => return other,
+        }
+    }
+}
+
+/// Opens one version; `NotFound` from a part means the version was replaced meanwhile.
+fn open_version(path: &Path, seg_root: &Path, key: &str) -> std::io::Result<Option<OpenObject>> {
     use std::os::unix::fs::FileExt;
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e),
     };
-    let (meta, data_len) = read_meta_from(&file)?;
-    if meta.key != key || meta.size != data_len {
+    let (stored, data_len) = read_meta_from(&file)?;
+    if stored.meta.key != key || check_size(&stored, data_len).is_err() {
         // A hash collision or a damaged file: report the key as absent.
         return Ok(None);
     }
+    let pieces = match &stored.segments {
+        None => vec![(file, stored.meta.size)],
+        Some(seg) => {
+            let dir = seg_root.join(&seg.version);
+            let mut pieces = Vec::with_capacity(seg.parts.len());
+            for part in &seg.parts {
+                let f = std::fs::File::open(dir.join(segments::part_file_name(part.number)))?;
+                pieces.push((f, part.size));
+            }
+            pieces
+        }
+    };
+    let meta = stored.meta;
     let data = if meta.size <= INLINE_READ {
-        let mut buf = vec![0u8; meta.size as usize];
-        file.read_exact_at(&mut buf, 0)?;
+        let mut buf = Vec::with_capacity(meta.size as usize);
+        for (f, size) in &pieces {
+            let mut part = vec![0u8; *size as usize];
+            f.read_exact_at(&mut part, 0)?;
+            buf.extend_from_slice(&part);
+        }
         Some(bytes::Bytes::from(buf))
     } else {
         None
     };
-    Ok(Some(OpenObject {
-        file: tokio::fs::File::from_std(file),
-        meta,
-        data,
-    }))
+    Ok(Some(OpenObject { pieces, meta, data }))
+}
+
+/// Checks that the data the trailer describes is all there.
+fn check_size(stored: &StoredMeta, data_len: u64) -> std::io::Result<()> {
+    let ok = match &stored.segments {
+        None => stored.meta.size == data_len,
+        Some(seg) => data_len == 0 && seg.is_valid() && seg.size() == stored.meta.size,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(std::io::Error::other(
+            "object size does not match its metadata",
+        ))
+    }
 }
 
 /// Reads the metadata trailer of an object file; returns it with the data length.
-fn read_meta_from(file: &std::fs::File) -> std::io::Result<(ObjectMeta, u64)> {
+fn read_meta_from(file: &std::fs::File) -> std::io::Result<(StoredMeta, u64)> {
     use std::os::unix::fs::FileExt;
     let total = file.metadata()?.len();
     if total < meta::TRAILER_LEN {
@@ -547,15 +732,16 @@ fn read_meta_from(file: &std::fs::File) -> std::io::Result<(ObjectMeta, u64)> {
     Ok((meta::parse_meta(&json)?, data_len))
 }
 
-fn read_meta_blocking(path: &Path) -> std::io::Result<ObjectMeta> {
+fn read_meta_blocking(path: &Path) -> std::io::Result<StoredMeta> {
     let file = std::fs::File::open(path)?;
-    let (meta, data_len) = read_meta_from(&file)?;
-    if meta.size != data_len {
-        return Err(std::io::Error::other(
-            "object size does not match its metadata",
-        ));
-    }
-    Ok(meta)
+    let (stored, data_len) = read_meta_from(&file)?;
+    check_size(&stored, data_len)?;
+    Ok(stored)
+}
+
+/// Hex SHA-256 of a key: its file name (keys never become paths).
+fn key_hash(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
 }
 
 /// Locks a mutex, recovering the data if a panicking thread poisoned it.
