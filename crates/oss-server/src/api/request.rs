@@ -309,10 +309,14 @@ pub async fn stream_into(
             return Err(entity_too_large());
         }
         staging
-            .write(&chunk)
+            .write_bytes(chunk)
             .await
             .map_err(|e| ApiError::internal(format!("writing the object data failed: {e}")))?;
     }
+    staging
+        .finish_writes()
+        .await
+        .map_err(|e| ApiError::internal(format!("writing the object data failed: {e}")))?;
     Ok(staging.size())
 }
 
