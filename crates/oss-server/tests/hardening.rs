@@ -616,6 +616,25 @@ async fn listings_stay_well_formed_for_keys_with_control_characters() {
         .unwrap();
     assert_eq!(xml_text(&body, "EncodingType"), None);
     assert_eq!(xml_all(&body, "Key"), vec!["plain".to_string()]);
+    // Multipart answers naming such a key switch to url encoding too.
+    let r = http
+        .post(format!("{}?uploads", url(&server, "ctl\u{1}key")))
+        .send()
+        .await
+        .unwrap();
+    let body = r.text().await.unwrap();
+    assert!(xml10_chars_only(&body), "{body:?}");
+    assert_eq!(xml_text(&body, "Key").as_deref(), Some("ctl%01key"));
+    let body = http
+        .get(format!("{base}?uploads"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(xml10_chars_only(&body), "{body:?}");
+    assert_eq!(xml_text(&body, "EncodingType").as_deref(), Some("url"));
     // The error for a missing control-character key is well-formed too.
     let body = http
         .get(url(&server, "missing\u{2}key"))

@@ -13,7 +13,7 @@ use super::object::{
     RangeOutcome,
 };
 use super::request::{check_declared_length, read_small, stream_into, BodyStream, RequestCtx};
-use super::xml::{iso8601, XmlWriter};
+use super::xml::{is_xml_text, iso8601, XmlWriter};
 use super::AppState;
 use crate::storage::multipart::{PartMeta, UploadInfo};
 use crate::storage::{now_ms, Bucket, ObjectMeta, ObjectType, StoreError};
@@ -45,7 +45,7 @@ pub fn initiate(state: &AppState, ctx: &RequestCtx) -> Result<Response, ApiError
     let headers = content_headers_from(ctx);
     super::request::validate_content_headers(&headers)?;
     let info = bucket.initiate_upload(key, headers, forbid)?;
-    let encode = encoding_url(ctx);
+    let encode = encoding_url(ctx) || !is_xml_text(key);
     let mut w = XmlWriter::new();
     w.open("InitiateMultipartUploadResult");
     w.elem("Bucket", &bucket.name());
@@ -283,7 +283,7 @@ pub async fn complete(
         ));
     };
     bucket.remove_upload(&info.upload_id)?;
-    let encode = encoding_url(ctx);
+    let encode = encoding_url(ctx) || !is_xml_text(&meta.key);
     let mut w = XmlWriter::new();
     w.open("CompleteMultipartUploadResult");
     if encode {
@@ -342,7 +342,7 @@ pub async fn list_parts(state: &AppState, ctx: &RequestCtx) -> Result<Response, 
         .collect();
     let truncated = parts.len() > max;
     let page = &parts[..parts.len().min(max)];
-    let encode = encoding_url(ctx);
+    let encode = encoding_url(ctx) || !is_xml_text(&info.key);
     let mut w = XmlWriter::new();
     w.open("ListPartsResult");
     if encode {
@@ -392,7 +392,12 @@ pub fn list_uploads(state: &AppState, ctx: &RequestCtx) -> Result<Response, ApiE
         .collect();
     let truncated = uploads.len() > max;
     let page = &uploads[..uploads.len().min(max)];
-    let encode = encoding_url(ctx);
+    // Keys XML 1.0 cannot carry switch the answer to url encoding (see ListObjects).
+    let encode = encoding_url(ctx)
+        || !page.iter().all(|u| is_xml_text(&u.key))
+        || ![prefix, key_marker, ctx.query.get("delimiter").unwrap_or("")]
+            .iter()
+            .all(|v| is_xml_text(v));
     let mut w = XmlWriter::new();
     w.open("ListMultipartUploadsResult");
     if encode {
