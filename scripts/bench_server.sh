@@ -14,7 +14,8 @@
 # with the server's data directory on tmpfs (/dev/shm) and on disk; ROUNDS rounds (default 3),
 # medians and ratios printed. Then the 4 KiB PUT+GET figure (SMALL_SECONDS).
 # The server binary is jitstore-oss-server: the same serve code (`cli::run_serve`) as
-# `jitstore serve`.
+# `jitstore serve`. With BASE_SERVER=/path/to/an/older/jitstore-oss-server, the 4 KiB rounds
+# alternate between that binary and this one (same run, medians of ROUNDS).
 set -euo pipefail
 MODE="${1:-all}"
 
@@ -45,7 +46,7 @@ trap cleanup EXIT
 start_server() {
     DATA="${1:-$WORK/data}"
     rm -rf "$DATA"
-    "$SERVER" --data "$DATA" --addr 127.0.0.1:0 --bucket "$BUCKET" \
+    "${2:-$SERVER}" --data "$DATA" --addr 127.0.0.1:0 --bucket "$BUCKET" \
         --access-key-id "$AK" --access-key-secret "$SK" > "$WORK/server.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 1 100); do
@@ -102,10 +103,23 @@ if [ "$MODE" = "ingest" ]; then
         echo "   $where medians: md5sum $m MB/s | single PUT $p MB/s ($(awk -v a="$p" -v b="$m" 'BEGIN {printf "%.2f", a / b}')x md5sum, target >= 0.8x) | multipart x4 $q MB/s ($(awk -v a="$q" -v b="$p" 'BEGIN {printf "%.2f", a / b}')x single PUT, target >= 1.5x)"
     done
     rm -f "$SRC"
-    start_server
-    echo "== ${SMALL_CLIENTS} clients, 4 KiB PUT+GET for ${SMALL_SECONDS} s"
-    "$LOAD" small "$ENDPOINT" "$BUCKET" "$AK" "$SK" "$SMALL_CLIENTS" 4096 "$SMALL_SECONDS"
-    stop_server
+    echo "== ${SMALL_CLIENTS} clients, 4 KiB PUT+GET for ${SMALL_SECONDS} s, ${ROUNDS} rounds${BASE_SERVER:+, alternating with $BASE_SERVER}"
+    : > "$WORK/small.txt"; : > "$WORK/small-base.txt"
+    for round in $(seq 1 "$ROUNDS"); do
+        for which in ours base; do
+            if [ "$which" = base ]; then
+                [ -n "${BASE_SERVER:-}" ] || continue
+                start_server "$WORK/data" "$BASE_SERVER"; out="$WORK/small-base.txt"
+            else
+                start_server "$WORK/data"; out="$WORK/small.txt"
+            fi
+            line=$("$LOAD" small "$ENDPOINT" "$BUCKET" "$AK" "$SK" "$SMALL_CLIENTS" 4096 "$SMALL_SECONDS")
+            stop_server
+            echo "   $which round $round: $line"
+            echo "$line" | sed -n 's/.*= \([0-9.]*\) ops\/s.*/\1/p' >> "$out"
+        done
+    done
+    echo "   4 KiB medians: this server $(median < "$WORK/small.txt") ops/s${BASE_SERVER:+ | base $(median < "$WORK/small-base.txt") ops/s}"
     exit 0
 fi
 
