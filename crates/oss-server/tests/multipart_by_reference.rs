@@ -224,6 +224,93 @@ async fn complete_links_parts_and_reads_stream_across_them() {
     server.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acl_and_tags_of_a_linked_object_change_its_manifest_not_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path();
+    let server = open_server(data_dir).await;
+    let http = client();
+    let base = format!("{}/{}", server.endpoint(), BUCKET);
+    let parts = vec![part_bytes(1, 300 * 1024), part_bytes(2, 40 * 1024)];
+    let whole: Vec<u8> = parts.concat();
+    // ACL and tags given at Initiate belong to the completed object.
+    let r = http
+        .post(format!("{base}/attrs.bin?uploads"))
+        .header("x-oss-object-acl", "private")
+        .header("x-oss-tagging", "stage=one")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let id = xml_text(&r.text().await.unwrap(), "UploadId").expect("upload id");
+    let xml = upload_parts(&http, &base, "attrs.bin", &id, &parts).await;
+    let r = http
+        .post(format!("{base}/attrs.bin?uploadId={id}"))
+        .body(xml)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let etag = composite_etag(&parts);
+    let acl_of = |http: reqwest::Client, url: String| async move {
+        let body = http.get(url).send().await.unwrap().text().await.unwrap();
+        xml_text(&body, "Grant")
+    };
+    assert_eq!(
+        acl_of(http.clone(), format!("{base}/attrs.bin?acl"))
+            .await
+            .as_deref(),
+        Some("private")
+    );
+    let r = http.head(format!("{base}/attrs.bin")).send().await.unwrap();
+    assert_eq!(r.headers()["x-oss-tagging-count"], "1");
+    // Change both; the data stays in the (re-linked) part files.
+    let r = http
+        .put(format!("{base}/attrs.bin?acl"))
+        .header("x-oss-object-acl", "public-read")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = http
+        .put(format!("{base}/attrs.bin?tagging"))
+        .body(
+            "<Tagging><TagSet><Tag><Key>a</Key><Value>1</Value></Tag>\
+             <Tag><Key>b</Key><Value>2</Value></Tag></TagSet></Tagging>",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        acl_of(http.clone(), format!("{base}/attrs.bin?acl"))
+            .await
+            .as_deref(),
+        Some("public-read")
+    );
+    let manifest = std::fs::metadata(object_file(data_dir, "attrs.bin")).unwrap();
+    assert!(
+        manifest.len() < 4096,
+        "the update copied the data into a {} byte object file",
+        manifest.len()
+    );
+    assert_eq!(segment_versions(data_dir, "attrs.bin"), 1);
+    let r = http.get(format!("{base}/attrs.bin")).send().await.unwrap();
+    assert_eq!(r.headers()["etag"], etag.as_str());
+    assert_eq!(r.headers()["x-oss-object-type"], "Multipart");
+    assert_eq!(r.headers()["x-oss-tagging-count"], "2");
+    assert!(r.bytes().await.unwrap() == whole);
+    // Deleting the object removes the re-linked parts too.
+    let r = http
+        .delete(format!("{base}/attrs.bin"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(segment_versions(data_dir, "attrs.bin"), 0);
+    server.shutdown().await;
+}
+
 struct ServerProcess {
     child: Child,
     endpoint: String,
