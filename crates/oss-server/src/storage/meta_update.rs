@@ -21,7 +21,7 @@ const ATTEMPTS: usize = 8;
 /// What one attempt came to.
 enum Attempt {
     /// Committed: the new metadata.
-    Done(ObjectMeta),
+    Done(Box<ObjectMeta>),
     /// Another writer replaced the version meanwhile: read it again.
     Retry,
 }
@@ -51,7 +51,7 @@ impl Bucket {
                 None => self.rewrite(key, object, &before, after).await?,
             };
             match attempt {
-                Attempt::Done(meta) => return Ok(Some(meta)),
+                Attempt::Done(meta) => return Ok(Some(*meta)),
                 Attempt::Retry => continue,
             }
         }
@@ -158,7 +158,7 @@ impl Bucket {
             }
         };
         match self.commit(staging, after, false, unchanged) {
-            Ok(meta) => Ok(Attempt::Done(meta)),
+            Ok(meta) => Ok(Attempt::Done(Box::new(meta))),
             Err(StoreError::Conflict {
                 reason: ConflictReason::ChangedConcurrently,
                 ..
