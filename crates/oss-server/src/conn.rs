@@ -13,7 +13,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use axum::body::{Body, HttpBody};
@@ -46,6 +46,9 @@ struct Phase {
     idle_since: Instant,
     /// When the first byte of the next request's header arrived.
     head_started: Option<Instant>,
+    /// A read that waits while a request is active (so without a deadline): woken when the
+    /// last response finishes, so that it starts counting the idle deadline.
+    parked_reader: Option<Waker>,
 }
 
 /// Per-connection state.
@@ -62,14 +65,17 @@ impl ConnState {
                 active: 0,
                 idle_since: Instant::now(),
                 head_started: None,
+                parked_reader: None,
             }),
         })
     }
 
-    /// The deadline a waiting read is held to, if any.
-    fn deadline(&self) -> Option<Instant> {
-        let phase = lock(&self.phase);
+    /// The deadline a waiting read is held to, if any. While a request is active there is
+    /// none, and `waker` is kept to be woken when the connection becomes idle.
+    fn deadline(&self, waker: &Waker) -> Option<Instant> {
+        let mut phase = lock(&self.phase);
         if phase.active > 0 {
+            phase.parked_reader = Some(waker.clone());
             return None;
         }
         match phase.head_started {
@@ -100,9 +106,16 @@ impl Drop for RequestGuard {
     fn drop(&mut self) {
         let mut phase = lock(&self.0.phase);
         phase.active = phase.active.saturating_sub(1);
-        if phase.active == 0 {
+        let parked = if phase.active == 0 {
             phase.idle_since = Instant::now();
             phase.head_started = None;
+            phase.parked_reader.take()
+        } else {
+            None
+        };
+        drop(phase);
+        if let Some(reader) = parked {
+            reader.wake();
         }
     }
 }
@@ -131,7 +144,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for TimedIo<T> {
             }
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
             Poll::Pending => {
-                let Some(deadline) = this.state.deadline() else {
+                let Some(deadline) = this.state.deadline(cx.waker()) else {
                     return Poll::Pending;
                 };
                 if this.sleep.deadline() != deadline {
