@@ -116,6 +116,9 @@ impl Bucket {
         before: &ObjectMeta,
         after: ObjectMeta,
     ) -> Result<Attempt, StoreError> {
+        // Staging first: it fails once the bucket is removed and, while it lives, counts as
+        // content, so DeleteBucket cannot remove the bucket under the new version directory.
+        let mut staging = self.stage().await?;
         std::fs::create_dir_all(dir).map_err(io_at(dir))?;
         for part in &segments.parts {
             let name = part_file_name(part.number);
@@ -132,7 +135,6 @@ impl Bucket {
         if let Some(parent) = dir.parent() {
             sync_dir(parent);
         }
-        let mut staging = self.stage().await?;
         let stored = StoredMeta {
             meta: after,
             segments: Some(segments),
