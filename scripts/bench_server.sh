@@ -7,7 +7,17 @@
 #   3. the server's peak RSS (VmHWM) while 16 clients each upload 256 MiB.
 #
 # Sizes can be lowered on a busy machine: BIG_SIZE=256M MANY_SIZE=64M SMALL_SECONDS=5.
+#
+# `scripts/bench_server.sh ingest` runs only the ingest comparison instead: one INGEST_SIZE file
+# (default 1 GiB) uploaded by a single PUT and by a multipart upload with 4 parts in flight,
+# each round alternating with `md5sum` of the same file (the floor real OSS pays for an ETag),
+# with the server's data directory on tmpfs (/dev/shm) and on disk; ROUNDS rounds (default 3),
+# medians and ratios printed. Then the 4 KiB PUT+GET figure (SMALL_SECONDS).
+# The server binary is jitstore-oss-server: the same serve code (`cli::run_serve`) as
+# `jitstore serve`. With BASE_SERVER=/path/to/an/older/jitstore-oss-server, the 4 KiB rounds
+# alternate between that binary and this one (same run, medians of ROUNDS).
 set -euo pipefail
+MODE="${1:-all}"
 
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 TARGET="${CARGO_TARGET_DIR:-$REPO/target}"
@@ -34,8 +44,9 @@ cleanup() {
 trap cleanup EXIT
 
 start_server() {
-    rm -rf "$WORK/data"
-    "$SERVER" --data "$WORK/data" --addr 127.0.0.1:0 --bucket "$BUCKET" \
+    DATA="${1:-$WORK/data}"
+    rm -rf "$DATA"
+    "${2:-$SERVER}" --data "$DATA" --addr 127.0.0.1:0 --bucket "$BUCKET" \
         --access-key-id "$AK" --access-key-secret "$SK" > "$WORK/server.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 1 100); do
@@ -54,7 +65,63 @@ peak_rss_mib() {
     awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER_PID/status"
 }
 
-echo "== machine: $(nproc) cores, $(uname -sr); shared, results are indicative"
+echo "== machine: $(nproc) cores, $(uname -sr), load $(cut -d' ' -f1-3 /proc/loadavg); shared, results are indicative"
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+now() { date +%s.%N; }
+rate() { awk -v b="$1" -v s="$2" 'BEGIN {printf "%.0f", b / 1e6 / s}'; }
+
+if [ "$MODE" = "ingest" ]; then
+    INGEST_SIZE="${INGEST_SIZE:-1G}"
+    ROUNDS="${ROUNDS:-3}"
+    PART_SIZE="${PART_SIZE:-64M}"
+    SRC="/dev/shm/jitstore-bench-src.$$"
+    SHM_DATA="/dev/shm/jitstore-bench-data.$$"
+    trap 'rm -rf "$SRC" "$SHM_DATA"; cleanup' EXIT
+    BYTES="$(numfmt --from=iec "$INGEST_SIZE")"
+    head -c "$BYTES" /dev/urandom > "$SRC"
+    echo "== ingest of one ${INGEST_SIZE} file (source on tmpfs), ${ROUNDS} alternating rounds: md5sum | single PUT | multipart (${PART_SIZE} parts, 4 in flight)"
+    for where in tmpfs disk; do
+        if [ "$where" = tmpfs ]; then data="$SHM_DATA"; else data="$WORK/data"; fi
+        : > "$WORK/md5.txt"; : > "$WORK/put.txt"; : > "$WORK/mp.txt"
+        start_server "$data"
+        for round in $(seq 1 "$ROUNDS"); do
+            t0=$(now); md5sum "$SRC" > /dev/null; t1=$(now)
+            md5=$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')
+            t0=$(now); "$LOAD" put "$ENDPOINT" "$BUCKET" "$AK" "$SK" ingest/single "$SRC" > /dev/null; t1=$(now)
+            put=$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')
+            t0=$(now); "$LOAD" putmp "$ENDPOINT" "$BUCKET" "$AK" "$SK" ingest/multi "$SRC" 4 "$PART_SIZE" > /dev/null; t1=$(now)
+            mp=$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')
+            echo "   $where round $round: md5sum $(rate "$BYTES" "$md5") MB/s, PUT $(rate "$BYTES" "$put") MB/s, multipart $(rate "$BYTES" "$mp") MB/s"
+            rate "$BYTES" "$md5" >> "$WORK/md5.txt"; echo >> "$WORK/md5.txt"
+            rate "$BYTES" "$put" >> "$WORK/put.txt"; echo >> "$WORK/put.txt"
+            rate "$BYTES" "$mp" >> "$WORK/mp.txt"; echo >> "$WORK/mp.txt"
+        done
+        stop_server
+        rm -rf "$data"
+        m=$(grep . "$WORK/md5.txt" | median); p=$(grep . "$WORK/put.txt" | median); q=$(grep . "$WORK/mp.txt" | median)
+        echo "   $where medians: md5sum $m MB/s | single PUT $p MB/s ($(awk -v a="$p" -v b="$m" 'BEGIN {printf "%.2f", a / b}')x md5sum, target >= 0.8x) | multipart x4 $q MB/s ($(awk -v a="$q" -v b="$p" 'BEGIN {printf "%.2f", a / b}')x single PUT, target >= 1.5x)"
+    done
+    rm -f "$SRC"
+    echo "== ${SMALL_CLIENTS} clients, 4 KiB PUT+GET for ${SMALL_SECONDS} s, ${ROUNDS} rounds${BASE_SERVER:+, alternating with $BASE_SERVER}"
+    : > "$WORK/small.txt"; : > "$WORK/small-base.txt"
+    for round in $(seq 1 "$ROUNDS"); do
+        for which in ours base; do
+            if [ "$which" = base ]; then
+                [ -n "${BASE_SERVER:-}" ] || continue
+                start_server "$WORK/data" "$BASE_SERVER"; out="$WORK/small-base.txt"
+            else
+                start_server "$WORK/data"; out="$WORK/small.txt"
+            fi
+            line=$("$LOAD" small "$ENDPOINT" "$BUCKET" "$AK" "$SK" "$SMALL_CLIENTS" 4096 "$SMALL_SECONDS")
+            stop_server
+            echo "   $which round $round: $line"
+            echo "$line" | sed -n 's/.*= \([0-9.]*\) ops\/s.*/\1/p' >> "$out"
+        done
+    done
+    echo "   4 KiB medians: this server $(median < "$WORK/small.txt") ops/s${BASE_SERVER:+ | base $(median < "$WORK/small-base.txt") ops/s}"
+    exit 0
+fi
 
 start_server
 echo "== 1. ${SMALL_CLIENTS} clients, 4 KiB PUT+GET for ${SMALL_SECONDS} s (target >= 3000 ops/s)"

@@ -230,20 +230,12 @@ async fn a_corrupted_object_is_detected_and_never_lands_at_the_target() {
         .await
         .unwrap();
     // Flip one byte of the stored data behind the server's back (its metadata keeps the CRC).
-    let objects = peer
-        .data
-        .path()
-        .join("buckets")
-        .join(BUCKET)
-        .join("objects");
-    let file = walk_files(&objects)
+    // A multipart object's data lives in its part files (linked, not copied, at completion).
+    let bucket_dir = peer.data.path().join("buckets").join(BUCKET);
+    let file = walk_files(&bucket_dir.join("segments"))
         .into_iter()
-        .find(|p| {
-            std::fs::metadata(p)
-                .map(|m| m.len() >= 600_000)
-                .unwrap_or(false)
-        })
-        .expect("stored object file");
+        .find(|p| p.file_name().is_some_and(|n| n == "part-00001"))
+        .expect("stored first part file");
     let mut bytes = std::fs::read(&file).unwrap();
     bytes[12_345] ^= 0x5a;
     std::fs::write(&file, bytes).unwrap();

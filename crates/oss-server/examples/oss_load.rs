@@ -4,6 +4,7 @@
 //! ```text
 //! oss_load small   ENDPOINT BUCKET AK SK CONCURRENCY SIZE SECONDS   # PUT+GET pairs, prints ops/s
 //! oss_load put     ENDPOINT BUCKET AK SK KEY FILE                   # streams FILE, prints MB/s
+//! oss_load putmp   ENDPOINT BUCKET AK SK KEY FILE PARTS PART_SIZE   # multipart, PARTS in flight
 //! oss_load get     ENDPOINT BUCKET AK SK KEY                        # reads to /dev/null, prints MB/s
 //! oss_load many    ENDPOINT BUCKET AK SK CLIENTS SIZE               # CLIENTS parallel PUTs of SIZE
 //! oss_load presign ENDPOINT BUCKET AK SK METHOD KEY                 # prints a presigned V4 URL
@@ -38,18 +39,52 @@ impl Target {
         )
     }
 
-    fn signed(&self, method: &str, key: &str, mut headers: HeaderMap) -> reqwest::RequestBuilder {
+    fn signed(&self, method: &str, key: &str, headers: HeaderMap) -> reqwest::RequestBuilder {
+        self.signed_query(method, key, &[], headers)
+    }
+
+    /// A signed request with sub-resource query parameters (`uploads`, `partNumber`, ...).
+    fn signed_query(
+        &self,
+        method: &str,
+        key: &str,
+        query: &[(&str, &str)],
+        mut headers: HeaderMap,
+    ) -> reqwest::RequestBuilder {
+        let owned: Vec<(String, String)> = query
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let parts = RequestParts {
             method,
             bucket: Some(&self.bucket),
             key: Some(key),
-            query: &[],
+            query: &owned,
             headers: &headers,
         };
         let out = sign_v4_header(&parts, &self.creds, REGION, Utc::now(), &[]).expect("sign");
         out.apply_to(&mut headers);
         let m = http::Method::from_bytes(method.as_bytes()).expect("method");
-        self.http.request(m, self.url(key)).headers(headers)
+        let q: Vec<String> = query
+            .iter()
+            .map(|(k, v)| {
+                if v.is_empty() {
+                    jitstore_oss::encoding::encode_strict(k)
+                } else {
+                    format!(
+                        "{}={}",
+                        jitstore_oss::encoding::encode_strict(k),
+                        jitstore_oss::encoding::encode_strict(v)
+                    )
+                }
+            })
+            .collect();
+        let url = if q.is_empty() {
+            self.url(key)
+        } else {
+            format!("{}?{}", self.url(key), q.join("&"))
+        };
+        self.http.request(m, url).headers(headers)
     }
 }
 
@@ -177,6 +212,102 @@ async fn main() {
             assert!(r.status().is_success(), "PUT {}", r.status());
             println!(
                 "put: {len} B in {:.2} s = {:.0} MB/s",
+                start.elapsed().as_secs_f64(),
+                mb_per_s(len, start.elapsed())
+            );
+        }
+        "putmp" => {
+            let key = args[6].clone();
+            let path = args[7].clone();
+            let in_flight: usize = args[8].parse().expect("parts in flight");
+            let part_size = parse_size(&args[9]);
+            let len = std::fs::metadata(&path).expect("metadata").len();
+            let start = Instant::now();
+            let r = target
+                .signed_query("POST", &key, &[("uploads", "")], HeaderMap::new())
+                .send()
+                .await
+                .expect("initiate");
+            assert!(r.status().is_success(), "initiate {}", r.status());
+            let text = r.text().await.expect("initiate body");
+            let upload_id = text
+                .split("<UploadId>")
+                .nth(1)
+                .and_then(|t| t.split("</UploadId>").next())
+                .expect("UploadId")
+                .to_string();
+            let count = len.div_ceil(part_size).max(1);
+            let next = Arc::new(AtomicU64::new(0));
+            let mut tasks = Vec::new();
+            for _ in 0..in_flight {
+                let (target, next, path, key, upload_id) = (
+                    target.clone(),
+                    next.clone(),
+                    path.clone(),
+                    key.clone(),
+                    upload_id.clone(),
+                );
+                tasks.push(tokio::spawn(async move {
+                    let mut etags = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= count {
+                            return etags;
+                        }
+                        let offset = i * part_size;
+                        let size = part_size.min(len - offset);
+                        let mut file = tokio::fs::File::open(&path).await.expect("file");
+                        use tokio::io::{AsyncReadExt, AsyncSeekExt};
+                        file.seek(std::io::SeekFrom::Start(offset))
+                            .await
+                            .expect("seek");
+                        let body = reqwest::Body::wrap_stream(
+                            tokio_util::io::ReaderStream::with_capacity(
+                                file.take(size),
+                                256 * 1024,
+                            ),
+                        );
+                        let mut headers = HeaderMap::new();
+                        headers.insert("content-length", size.to_string().parse().expect("len"));
+                        let number = (i + 1).to_string();
+                        let r = target
+                            .signed_query(
+                                "PUT",
+                                &key,
+                                &[("partNumber", &number), ("uploadId", &upload_id)],
+                                headers,
+                            )
+                            .body(body)
+                            .send()
+                            .await
+                            .expect("upload part");
+                        assert!(r.status().is_success(), "part {}", r.status());
+                        let etag = r.headers()["etag"].to_str().expect("etag").to_string();
+                        etags.push((i + 1, etag));
+                    }
+                }));
+            }
+            let mut etags = Vec::new();
+            for t in tasks {
+                etags.extend(t.await.expect("task"));
+            }
+            etags.sort();
+            let mut xml = String::from("<CompleteMultipartUpload>");
+            for (n, etag) in &etags {
+                xml.push_str(&format!(
+                    "<Part><PartNumber>{n}</PartNumber><ETag>{etag}</ETag></Part>"
+                ));
+            }
+            xml.push_str("</CompleteMultipartUpload>");
+            let r = target
+                .signed_query("POST", &key, &[("uploadId", &upload_id)], HeaderMap::new())
+                .body(xml)
+                .send()
+                .await
+                .expect("complete");
+            assert!(r.status().is_success(), "complete {}", r.status());
+            println!(
+                "putmp: {len} B in {count} parts, {in_flight} in flight, {:.2} s = {:.0} MB/s",
                 start.elapsed().as_secs_f64(),
                 mb_per_s(len, start.elapsed())
             );

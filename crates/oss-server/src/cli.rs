@@ -59,6 +59,17 @@ pub struct ServeArgs {
     /// JSON config file with the same settings (field names of `ServerConfig`).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Longest time a client may take to send a request header, in ms (default 30000; 0: none).
+    #[arg(long, value_name = "MS")]
+    pub header_read_timeout_ms: Option<u64>,
+    /// Longest idle time of a keep-alive connection between requests, in ms (default 60000;
+    /// 0: none).
+    #[arg(long, value_name = "MS")]
+    pub idle_timeout_ms: Option<u64>,
+    /// Slowest accepted request body in bytes per second, after a 10 s grace period (default
+    /// 1024; 0: none).
+    #[arg(long, value_name = "BYTES_PER_SEC")]
+    pub min_body_rate: Option<u64>,
 }
 
 /// `jitstore serve` failed.
@@ -97,6 +108,15 @@ impl ServeArgs {
         }
         if let Some(region) = &self.region {
             config.region = region.clone();
+        }
+        if let Some(ms) = self.header_read_timeout_ms {
+            config.header_read_timeout_ms = ms;
+        }
+        if let Some(ms) = self.idle_timeout_ms {
+            config.idle_timeout_ms = ms;
+        }
+        if let Some(rate) = self.min_body_rate {
+            config.min_body_rate = rate;
         }
         config.buckets.extend(self.buckets.iter().cloned());
         config.public_read.extend(self.public_read.iter().cloned());
@@ -206,6 +226,12 @@ mod tests {
             "tok",
             "--public-read",
             "pub",
+            "--header-read-timeout-ms",
+            "1500",
+            "--idle-timeout-ms",
+            "2500",
+            "--min-body-rate",
+            "0",
         ]);
         let config = args.to_config().unwrap();
         assert_eq!(config.data_dir, PathBuf::from("/tmp/x"));
@@ -213,6 +239,9 @@ mod tests {
         assert_eq!(config.region, "cn-beijing");
         assert_eq!(config.buckets, vec!["a-b", "c-d"]);
         assert_eq!(config.public_read, vec!["pub"]);
+        assert_eq!(config.header_read_timeout_ms, 1500);
+        assert_eq!(config.idle_timeout_ms, 2500);
+        assert_eq!(config.min_body_rate, 0);
         assert_eq!(
             config.credentials,
             vec![AccessKey::new("ak", "sk").with_security_token("tok")]

@@ -97,6 +97,70 @@ pub struct ServerConfig {
     /// Initial fault plan (off by default).
     #[serde(default)]
     pub faults: FaultPlan,
+    /// Longest time a client may take to send a request's header, from its first byte, in
+    /// milliseconds (0: no limit).
+    #[serde(default = "default_header_read_timeout_ms")]
+    pub header_read_timeout_ms: u64,
+    /// Longest time a keep-alive connection may sit idle between requests, in milliseconds
+    /// (0: no limit).
+    #[serde(default = "default_idle_timeout_ms")]
+    pub idle_timeout_ms: u64,
+    /// Slowest accepted request body, in bytes per second of waiting for the client (0: no
+    /// limit). A body falling below it after the grace period is cut off.
+    #[serde(default = "default_min_body_rate")]
+    pub min_body_rate: u64,
+    /// Waiting time a body is granted before `min_body_rate` applies, in milliseconds.
+    #[serde(default = "default_min_body_rate_grace_ms")]
+    pub min_body_rate_grace_ms: u64,
+    /// Largest object or part accepted (OSS: 5 GiB). Not read from config files: lowered by
+    /// tests through [`ServerConfig::max_object_size`].
+    #[serde(skip, default = "default_max_object_size")]
+    pub max_object_size: u64,
+}
+
+/// The limits a running server applies to request bodies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest object or part, in bytes.
+    pub max_object_size: u64,
+    /// Slowest accepted body, bytes per second of waiting (0: none).
+    pub min_body_rate: u64,
+    /// Waiting time granted before the rate applies.
+    pub min_body_rate_grace: std::time::Duration,
+}
+
+impl ServerConfig {
+    /// The body limits of this configuration.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_object_size: self.max_object_size,
+            min_body_rate: self.min_body_rate,
+            min_body_rate_grace: std::time::Duration::from_millis(self.min_body_rate_grace_ms),
+        }
+    }
+}
+
+/// OSS's limit for one object (PutObject, PostObject, AppendObject) and one part: 5 GiB.
+pub const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
+
+fn default_header_read_timeout_ms() -> u64 {
+    30_000
+}
+
+fn default_idle_timeout_ms() -> u64 {
+    60_000
+}
+
+fn default_min_body_rate() -> u64 {
+    1024
+}
+
+fn default_min_body_rate_grace_ms() -> u64 {
+    10_000
+}
+
+fn default_max_object_size() -> u64 {
+    MAX_OBJECT_SIZE
 }
 
 fn default_addr() -> SocketAddr {
@@ -127,13 +191,54 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     /// The file is not a valid server config.
-    #[error("invalid config file {path}: {source}")]
+    #[error("invalid config file {path}: {message}")]
     Parse {
         /// The file.
         path: PathBuf,
-        /// The JSON error (names the unknown or bad field).
-        source: serde_json::Error,
+        /// What is wrong and where (line, column), naming the unknown or bad field. Values
+        /// quoted by the parser are masked: the file holds secrets.
+        message: String,
     },
+}
+
+/// The parser's message with every value it quotes masked as `***`: a mistyped or misplaced
+/// secret must not reach a terminal or a log. Field names in `unknown field`/`missing field`
+/// messages are kept, they say what to fix.
+fn redact_parse_error(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let names_fields = ["unknown field", "missing field", "duplicate field"]
+        .iter()
+        .any(|p| text.starts_with(p));
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                // A Debug-escaped string value: skip to its closing quote.
+                let mut escaped = false;
+                for d in chars.by_ref() {
+                    if escaped {
+                        escaped = false;
+                    } else if d == '\\' {
+                        escaped = true;
+                    } else if d == '"' {
+                        break;
+                    }
+                }
+                out.push_str("\"***\"");
+            }
+            '`' if !names_fields => {
+                for d in chars.by_ref() {
+                    if d == '`' {
+                        break;
+                    }
+                }
+                out.push_str("`***`");
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 impl ServerConfig {
@@ -149,6 +254,11 @@ impl ServerConfig {
             server_names: default_server_names(),
             max_skew_secs: default_max_skew(),
             faults: FaultPlan::default(),
+            header_read_timeout_ms: default_header_read_timeout_ms(),
+            idle_timeout_ms: default_idle_timeout_ms(),
+            min_body_rate: default_min_body_rate(),
+            min_body_rate_grace_ms: default_min_body_rate_grace_ms(),
+            max_object_size: default_max_object_size(),
         }
     }
 
@@ -158,9 +268,9 @@ impl ServerConfig {
             path: path.to_path_buf(),
             source,
         })?;
-        serde_json::from_slice(&text).map_err(|source| ConfigError::Parse {
+        serde_json::from_slice(&text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
-            source,
+            message: redact_parse_error(&e),
         })
     }
 
@@ -194,9 +304,36 @@ impl ServerConfig {
         self
     }
 
+    /// Lowers the largest accepted object or part (5 GiB by default), so that tests can prove
+    /// an over-long body is cut off without sending gigabytes.
+    pub fn max_object_size(mut self, bytes: u64) -> Self {
+        self.max_object_size = bytes;
+        self
+    }
+
     /// Sets the initial fault plan.
     pub fn faults(mut self, plan: FaultPlan) -> Self {
         self.faults = plan;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message_for(json: &str) -> String {
+        let e = serde_json::from_str::<ServerConfig>(json).expect_err("invalid config");
+        redact_parse_error(&e)
+    }
+
+    #[test]
+    fn parse_errors_mask_values_but_keep_field_names() {
+        let m = message_for(r#"{"data_dir": "/x", "max_skew_secs": "sk-\"quoted\""}"#);
+        assert!(!m.contains("quoted") && m.contains("***"), "{m}");
+        let m = message_for(r#"{"data_dir": "/x", "max_skew_secs": -5}"#);
+        assert!(!m.contains("-5") && m.contains("line 1"), "{m}");
+        let m = message_for(r#"{"data_dir": "/x", "bukets": []}"#);
+        assert!(m.contains("`bukets`") && m.contains("`buckets`"), "{m}");
     }
 }

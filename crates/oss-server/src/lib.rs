@@ -24,6 +24,7 @@
 pub mod api;
 pub mod cli;
 pub mod config;
+mod conn;
 pub mod faults;
 pub mod server;
 pub mod storage;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::api::{self, AppState};
+use crate::api::AppState;
 use crate::config::ServerConfig;
 use crate::faults::{FaultHandle, FaultPlan};
 use crate::storage::{now_ms, BucketInfo, Store, StoreError};
@@ -133,27 +133,18 @@ impl Server {
             faults: faults.clone(),
             requests: AtomicU64::new(0),
             id_prefix: rand::random(),
+            limits: config.limits(),
         });
-        let app = axum::Router::new().fallback(api::handle).with_state(state);
+        let deadlines = crate::conn::Deadlines {
+            header_read: millis(config.header_read_timeout_ms),
+            idle: millis(config.idle_timeout_ms),
+        };
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let shutdown = async {
                 let _ = rx.await;
             };
-            use axum::serve::ListenerExt;
-            // Without TCP_NODELAY, a response written as headers + body waits for the
-            // client's delayed ACK (~40 ms) on every small request.
-            let listener = listener.tap_io(|tcp| {
-                if let Err(e) = tcp.set_nodelay(true) {
-                    tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-                }
-            });
-            if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-            {
-                tracing::error!(error = %e, "server stopped with an error");
-            }
+            crate::conn::serve(listener, state, deadlines, shutdown).await;
         });
         tracing::info!(%addr, "OSS-compatible server listening");
         Ok(RunningServer {
@@ -165,6 +156,11 @@ impl Server {
             task: Some(task),
         })
     }
+}
+
+/// `Some(duration)` for a positive number of milliseconds, `None` (no limit) for 0.
+fn millis(ms: u64) -> Option<Duration> {
+    (ms > 0).then(|| Duration::from_millis(ms))
 }
 
 /// A server serving in the background; dropping it stops it too (without waiting).

@@ -10,7 +10,7 @@ use http::StatusCode;
 use md5::{Digest, Md5};
 use serde::Deserialize;
 
-use super::error::ApiError;
+use super::error::{ApiError, ResponseBuilderExt};
 use super::request::{read_small, BodyStream, RequestCtx};
 use super::xml::{iso8601, XmlWriter};
 use super::AppState;
@@ -18,19 +18,15 @@ use crate::storage::{now_ms, Bucket, BucketInfo, ObjectMeta};
 
 const OWNER_ID: &str = "jitstore";
 
-fn xml_response(status: StatusCode, body: String) -> Response {
+fn xml_response(status: StatusCode, body: String) -> Result<Response, ApiError> {
     Response::builder()
         .status(status)
         .header("content-type", "application/xml")
-        .body(Body::from(body))
-        .unwrap_or_default()
+        .finish(Body::from(body))
 }
 
-fn empty(status: StatusCode) -> Response {
-    Response::builder()
-        .status(status)
-        .body(Body::empty())
-        .unwrap_or_default()
+fn empty(status: StatusCode) -> Result<Response, ApiError> {
+    Response::builder().status(status).finish(Body::empty())
 }
 
 pub(crate) fn bucket_of(state: &AppState, ctx: &RequestCtx) -> Result<Arc<Bucket>, ApiError> {
@@ -75,7 +71,7 @@ pub fn list_buckets(state: &AppState, ctx: &RequestCtx) -> Result<Response, ApiE
     }
     w.close("Buckets");
     w.close("ListAllMyBucketsResult");
-    Ok(xml_response(StatusCode::OK, w.finish()))
+    xml_response(StatusCode::OK, w.finish())
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -110,17 +106,16 @@ pub async fn put_bucket(
             .storage_class
             .unwrap_or_else(|| "Standard".to_string()),
     })?;
-    Ok(Response::builder()
+    Response::builder()
         .status(StatusCode::OK)
         .header("location", format!("/{name}"))
-        .body(Body::empty())
-        .unwrap_or_default())
+        .finish(Body::empty())
 }
 
 /// DeleteBucket.
 pub fn delete_bucket(state: &AppState, ctx: &RequestCtx) -> Result<Response, ApiError> {
     state.store.delete_bucket(ctx.bucket_name()?)?;
-    Ok(empty(StatusCode::NO_CONTENT))
+    empty(StatusCode::NO_CONTENT)
 }
 
 /// GetBucketInfo (`GET /?bucketInfo`).
@@ -153,7 +148,7 @@ pub fn get_bucket_info(state: &AppState, ctx: &RequestCtx) -> Result<Response, A
     w.close("BucketPolicy");
     w.close("Bucket");
     w.close("BucketInfo");
-    Ok(xml_response(StatusCode::OK, w.finish()))
+    xml_response(StatusCode::OK, w.finish())
 }
 
 /// GetBucketLocation (`GET /?location`).
@@ -161,7 +156,7 @@ pub fn get_bucket_location(state: &AppState, ctx: &RequestCtx) -> Result<Respons
     let info = bucket_of(state, ctx)?.info();
     let mut w = XmlWriter::new();
     w.elem("LocationConstraint", &location(&info.region));
-    Ok(xml_response(StatusCode::OK, w.finish()))
+    xml_response(StatusCode::OK, w.finish())
 }
 
 /// GetBucketAcl (`GET /?acl`).
@@ -174,7 +169,7 @@ pub fn get_bucket_acl(state: &AppState, ctx: &RequestCtx) -> Result<Response, Ap
     w.elem("Grant", &info.acl);
     w.close("AccessControlList");
     w.close("AccessControlPolicy");
-    Ok(xml_response(StatusCode::OK, w.finish()))
+    xml_response(StatusCode::OK, w.finish())
 }
 
 /// The page size a listing asks for in query parameter `name` (`max-keys`, `max-parts`,
@@ -259,6 +254,20 @@ pub fn list_page(
     page
 }
 
+/// Whether a listing must be URL-encoded: the client asked for `encoding-type=url`, or a value
+/// on the page holds a character XML 1.0 cannot carry (OSS's documentation leaves such keys to
+/// `encoding-type=url`; answering with it, and saying so in `EncodingType`, keeps the document
+/// well-formed and lets the SDKs decode the exact keys).
+fn must_encode(asked: bool, page: &ListPage, values: &[&str]) -> bool {
+    asked
+        || !values.iter().all(|v| super::xml::is_xml_text(v))
+        || !page
+            .contents
+            .iter()
+            .all(|m| super::xml::is_xml_text(&m.key))
+        || !page.prefixes.iter().all(|p| super::xml::is_xml_text(p))
+}
+
 fn write_contents(w: &mut XmlWriter, page: &ListPage, encode: bool, with_owner: bool) {
     for meta in &page.contents {
         w.open("Contents");
@@ -287,8 +296,9 @@ pub fn list_objects_v1(state: &AppState, ctx: &RequestCtx) -> Result<Response, A
     let delimiter = ctx.query.get("delimiter").unwrap_or("");
     let marker = ctx.query.get("marker").unwrap_or("");
     let max = page_size(ctx, "max-keys", 100)?;
-    let encode = encoding_url(ctx)?;
+    let asked = encoding_url(ctx)?;
     let page = list_page(&bucket, prefix, delimiter, Some(marker), max);
+    let encode = must_encode(asked, &page, &[prefix, delimiter, marker]);
     let mut w = XmlWriter::new();
     w.open("ListBucketResult");
     w.elem("Name", &bucket.name());
@@ -307,7 +317,7 @@ pub fn list_objects_v1(state: &AppState, ctx: &RequestCtx) -> Result<Response, A
     }
     write_contents(&mut w, &page, encode, true);
     w.close("ListBucketResult");
-    Ok(xml_response(StatusCode::OK, w.finish()))
+    xml_response(StatusCode::OK, w.finish())
 }
 
 fn encode_token(last: &str) -> String {
@@ -336,13 +346,14 @@ pub fn list_objects_v2(state: &AppState, ctx: &RequestCtx) -> Result<Response, A
         .get("continuation-token")
         .filter(|t| !t.is_empty());
     let max = page_size(ctx, "max-keys", 100)?;
-    let encode = encoding_url(ctx)?;
+    let asked = encoding_url(ctx)?;
     let fetch_owner = ctx.query.get("fetch-owner") == Some("true");
     let after = match token {
         Some(t) => decode_token(t)?,
         None => start_after.to_string(),
     };
     let page = list_page(&bucket, prefix, delimiter, Some(&after), max);
+    let encode = must_encode(asked, &page, &[prefix, delimiter, start_after]);
     let mut w = XmlWriter::new();
     w.open("ListBucketResult");
     w.elem("Name", &bucket.name());
@@ -370,7 +381,7 @@ pub fn list_objects_v2(state: &AppState, ctx: &RequestCtx) -> Result<Response, A
     );
     write_contents(&mut w, &page, encode, fetch_owner);
     w.close("ListBucketResult");
-    Ok(xml_response(StatusCode::OK, w.finish()))
+    xml_response(StatusCode::OK, w.finish())
 }
 
 #[derive(Debug, Deserialize)]
@@ -428,13 +439,18 @@ pub async fn delete_multiple(
     if encode {
         w.elem("EncodingType", "url");
     }
+    // Every key is checked before the first deletion: a refused request deletes nothing.
+    if let Some(bad) = request
+        .objects
+        .iter()
+        .find(|e| jitstore_oss::encoding::validate_object_key(&e.key).is_err())
+    {
+        return Err(ApiError::invalid_object_name(format!(
+            "Invalid object key in Delete request: {:?}",
+            bad.key
+        )));
+    }
     for entry in &request.objects {
-        if jitstore_oss::encoding::validate_object_key(&entry.key).is_err() {
-            return Err(ApiError::invalid_object_name(format!(
-                "Invalid object key in Delete request: {:?}",
-                entry.key
-            )));
-        }
         bucket.delete(&entry.key)?;
         if !quiet {
             w.open("Deleted");
@@ -443,5 +459,5 @@ pub async fn delete_multiple(
         }
     }
     w.close("DeleteResult");
-    Ok(xml_response(StatusCode::OK, w.finish()))
+    xml_response(StatusCode::OK, w.finish())
 }

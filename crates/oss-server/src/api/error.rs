@@ -169,16 +169,39 @@ impl ApiError {
             let encoded = base64::engine::general_purpose::STANDARD.encode(xml.as_bytes());
             builder = builder.header("x-oss-err", encoded);
         }
-        let mut response = builder
-            .body(if head { Body::empty() } else { Body::from(xml) })
-            .unwrap_or_else(|_| Response::new(Body::empty()));
-        *response.status_mut() = self.status;
+        let mut response = match builder.body(if head { Body::empty() } else { Body::from(xml) }) {
+            Ok(r) => r,
+            Err(e) => {
+                // Every header above is static or base64: this cannot happen, but if it did the
+                // answer must still be an error.
+                tracing::error!(error = %e, "an error response could not be built");
+                let mut r = Response::new(Body::empty());
+                *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                return r;
+            }
+        };
         for (name, value) in self.headers {
             if let Ok(v) = HeaderValue::from_str(&value) {
                 response.headers_mut().insert(name, v);
             }
         }
         response
+    }
+}
+
+/// Finishing a response under construction: a builder that failed (a header value that cannot
+/// be sent) becomes `500 InternalError`, never an empty success.
+pub trait ResponseBuilderExt {
+    /// Attaches the body and returns the response, or the error answer.
+    fn finish(self, body: Body) -> Result<Response, ApiError>;
+}
+
+impl ResponseBuilderExt for http::response::Builder {
+    fn finish(self, body: Body) -> Result<Response, ApiError> {
+        self.body(body).map_err(|e| {
+            tracing::error!(error = %e, "a response could not be built");
+            ApiError::internal(format!("The response could not be built: {e}"))
+        })
     }
 }
 

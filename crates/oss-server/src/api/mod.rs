@@ -53,6 +53,8 @@ pub struct AppState {
     pub requests: AtomicU64,
     /// Random per-process prefix of request ids.
     pub id_prefix: u32,
+    /// Size and body-rate limits.
+    pub limits: crate::config::Limits,
 }
 
 impl AppState {
@@ -91,9 +93,12 @@ pub async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Res
             &host,
         )
     } else {
-        let mut stream: BodyStream = Box::pin(
-            body.into_data_stream()
-                .map(|r| r.map_err(std::io::Error::other)),
+        let mut stream: BodyStream = request::min_body_rate(
+            Box::pin(
+                body.into_data_stream()
+                    .map(|r| r.map_err(std::io::Error::other)),
+            ),
+            &state.limits,
         );
         if let Some(limit) = fault.cut_request_after {
             stream = Box::pin(cut_stream(stream, limit));
@@ -103,7 +108,12 @@ pub async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Res
             Ok(r) => r,
             Err(e) => e.into_response(&method, &request_id, &host),
         };
-        if fault.cut_request_after.is_none() && !drain(&mut stream).await {
+        let closing = response
+            .headers()
+            .get(http::header::CONNECTION)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"close"));
+        // An answer that closes the connection (a body over the size limit) reads no further.
+        if fault.cut_request_after.is_none() && !closing && !drain(&mut stream).await {
             // Unread body left: the connection cannot be reused, tell the client so.
             response
                 .headers_mut()
@@ -244,6 +254,7 @@ async fn route(
         // PostObject carries its signature in the form, not in headers or the query.
         return post_object::post_object(state, &ctx, body).await;
     }
+    request::check_payload_hash(&ctx)?;
     let principal = auth::authenticate(state, &ctx)?;
     let operation = operation?;
     if principal == Principal::Anonymous {

@@ -1,18 +1,15 @@
 //! Object calls: Put, Get, Head, GetObjectMeta, Delete, Copy, Append.
 
-use std::io::SeekFrom;
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::response::Response;
 use base64::Engine;
 use http::{HeaderValue, StatusCode};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
-use tokio_util::io::ReaderStream;
 
-use super::error::ApiError;
+use super::error::{ApiError, ResponseBuilderExt};
 use super::object_attrs::{apply_copy_attrs, apply_write_attrs};
-use super::request::{stream_into, BodyStream, RequestCtx};
+use super::request::{check_declared_length, stream_into, BodyStream, RequestCtx};
 use super::symlink::{follow, mark_link, Followed};
 use super::xml::{http_date, iso8601, XmlWriter};
 use super::AppState;
@@ -22,7 +19,6 @@ use crate::storage::{
 
 /// Largest single PUT/POST/Append object: 5 GiB.
 pub const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
-const READ_CHUNK: usize = 64 * 1024;
 
 /// Builds a response with the common OSS object headers.
 pub fn object_headers(
@@ -41,7 +37,8 @@ pub fn object_headers(
             "content-type",
             h.content_type
                 .as_deref()
-                .unwrap_or("application/octet-stream"),
+                .unwrap_or("application/octet-stream")
+                .as_bytes(),
         );
     if let Some(md5) = &meta.content_md5 {
         b = b.header("content-md5", md5);
@@ -54,16 +51,13 @@ pub fn object_headers(
         ("expires", &h.expires),
     ] {
         if let Some(v) = value {
-            b = b.header(name, v.as_str());
+            b = b.header(name, v.as_bytes());
         }
     }
     for (name, value) in &h.user_meta {
-        if let (Ok(n), Ok(v)) = (
-            http::HeaderName::from_bytes(format!("x-oss-meta-{name}").as_bytes()),
-            HeaderValue::from_str(value),
-        ) {
-            b = b.header(n, v);
-        }
+        // UTF-8 metadata goes back as the bytes it came in (obs-text); a name or value that
+        // cannot be sent fails the builder, which answers InternalError.
+        b = b.header(format!("x-oss-meta-{name}"), value.as_bytes());
     }
     if meta.object_type == ObjectType::Appendable {
         b = b.header("x-oss-next-append-position", meta.size.to_string());
@@ -76,7 +70,11 @@ pub fn object_headers(
 
 /// Content headers and user metadata taken from a request (Put, Initiate, Copy REPLACE, Append).
 pub fn content_headers_from(ctx: &RequestCtx) -> ContentHeaders {
-    let get = |n: &str| ctx.header(n).map(str::to_string);
+    let get = |n: &str| {
+        ctx.headers
+            .get(n)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    };
     let mut user_meta: Vec<(String, String)> = Vec::new();
     for (name, value) in ctx.headers.iter() {
         if let Some(suffix) = name.as_str().strip_prefix("x-oss-meta-") {
@@ -103,28 +101,6 @@ pub fn content_headers_from(ctx: &RequestCtx) -> ContentHeaders {
         acl: get("x-oss-object-acl"),
         tags: Vec::new(),
     }
-}
-
-pub(crate) fn declared_length(ctx: &RequestCtx) -> Result<Option<u64>, ApiError> {
-    match ctx.header("content-length") {
-        None => Ok(None),
-        Some(v) => v
-            .trim()
-            .parse::<u64>()
-            .map(Some)
-            .map_err(|_| ApiError::invalid_argument("Content-Length is not a number.")),
-    }
-}
-
-fn check_size(ctx: &RequestCtx) -> Result<(), ApiError> {
-    if declared_length(ctx)?.is_some_and(|len| len > MAX_OBJECT_SIZE) {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "EntityTooLarge",
-            "Your proposed upload exceeds the maximum allowed size.",
-        ));
-    }
-    Ok(())
 }
 
 /// Checks the `Content-MD5` request header against the received data.
@@ -166,33 +142,27 @@ pub async fn put_object(
 ) -> Result<Response, ApiError> {
     let bucket = bucket_of(state, ctx)?;
     let key = ctx.key_name()?.to_string();
-    check_size(ctx)?;
+    let limit = state.limits.max_object_size;
+    check_declared_length(ctx, limit)?;
     let mut headers = content_headers_from(ctx);
     apply_write_attrs(ctx, &mut headers)?;
+    super::request::validate_content_headers(&headers)?;
     let forbid = ctx.forbid_overwrite();
     if forbid && bucket.lookup(&key).is_some() {
         return Err(StoreError::FileAlreadyExists(key).into());
     }
     let mut staging = bucket.stage().await?;
-    stream_into(&mut staging, body).await?;
-    if staging.size() > MAX_OBJECT_SIZE {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "EntityTooLarge",
-            "Your proposed upload exceeds the maximum allowed size.",
-        ));
-    }
+    stream_into(&mut staging, body, limit).await?;
     let digest = staging.digest();
     check_content_md5(ctx, &digest.md5)?;
     let meta = ObjectMeta::normal(key, &digest, headers);
     let meta = seal_and_commit(&bucket, &mut staging, meta, forbid, |_| Ok(())).await?;
-    Ok(Response::builder()
+    Response::builder()
         .status(StatusCode::OK)
         .header("etag", meta.quoted_etag())
         .header("content-md5", meta.content_md5.clone().unwrap_or_default())
         .header("x-oss-hash-crc64ecma", meta.crc64.to_string())
-        .body(Body::empty())
-        .unwrap_or_default())
+        .finish(Body::empty())
 }
 
 pub(crate) async fn seal_and_commit(
@@ -202,6 +172,7 @@ pub(crate) async fn seal_and_commit(
     forbid: bool,
     check: impl FnOnce(Option<&ObjectMeta>) -> Result<(), StoreError>,
 ) -> Result<ObjectMeta, ApiError> {
+    super::request::validate_content_headers(&meta.headers)?;
     staging
         .seal(&meta)
         .await
@@ -345,18 +316,17 @@ pub async fn get_object(
     let Some(object) = bucket.open(key).await? else {
         return Err(ApiError::no_such_key(key));
     };
-    let Followed { mut object, link } = follow(&bucket, object).await?;
+    let Followed { object, link } = follow(&bucket, object).await?;
     let meta = &object.meta;
     match evaluate_conditionals(ctx, meta) {
         Conditional::Serve => {}
         Conditional::Failed => return Err(precondition_failed()),
         Conditional::NotModified => {
-            return Ok(Response::builder()
+            return Response::builder()
                 .status(StatusCode::NOT_MODIFIED)
                 .header("etag", meta.quoted_etag())
                 .header("last-modified", http_date(meta.last_modified_ms))
-                .body(Body::empty())
-                .unwrap_or_default());
+                .finish(Body::empty());
         }
     }
     let standard = ctx
@@ -404,22 +374,16 @@ pub async fn get_object(
         }
     }
     if head {
-        return Ok(b.body(Body::empty()).unwrap_or_default());
+        return b.finish(Body::empty());
     }
     if let Some(data) = &object.data {
         let end = (start + len) as usize;
-        return Ok(b
-            .body(Body::from(data.slice(start as usize..end)))
-            .unwrap_or_default());
+        return b.finish(Body::from(data.slice(start as usize..end)));
     }
-    object
-        .file
-        .seek(SeekFrom::Start(start))
-        .await
-        .map_err(|e| ApiError::internal(format!("seeking the object failed: {e}")))?;
-    let reader = object.file.take(len);
-    let stream = ReaderStream::with_capacity(reader, READ_CHUNK);
-    Ok(b.body(Body::from_stream(stream)).unwrap_or_default())
+    let stream = object
+        .range_reader(start, len)
+        .map_err(|e| ApiError::internal(format!("reading the object failed: {e}")))?;
+    b.finish(Body::from_stream(stream))
 }
 
 /// GetObjectMeta (`HEAD ?objectMeta`).
@@ -431,25 +395,23 @@ pub async fn get_object_meta(state: &AppState, ctx: &RequestCtx) -> Result<Respo
     };
     let object = follow(&bucket, object).await?.object;
     let meta = &object.meta;
-    Ok(Response::builder()
+    Response::builder()
         .status(StatusCode::OK)
         .header("content-length", meta.size.to_string())
         .header("etag", meta.quoted_etag())
         .header("last-modified", http_date(meta.last_modified_ms))
         .header("x-oss-last-access-time", http_date(meta.last_modified_ms))
         .header("x-oss-hash-crc64ecma", meta.crc64.to_string())
-        .body(Body::empty())
-        .unwrap_or_default())
+        .finish(Body::empty())
 }
 
 /// DeleteObject: 204 whether or not the key existed.
 pub async fn delete_object(state: &AppState, ctx: &RequestCtx) -> Result<Response, ApiError> {
     let bucket = bucket_of(state, ctx)?;
     bucket.delete(ctx.key_name()?)?;
-    Ok(Response::builder()
+    Response::builder()
         .status(StatusCode::NO_CONTENT)
-        .body(Body::empty())
-        .unwrap_or_default())
+        .finish(Body::empty())
 }
 
 /// Opens the object an `x-oss-copy-source` header value names (CopyObject, UploadPartCopy) and
@@ -528,7 +490,7 @@ pub async fn copy_object(
 ) -> Result<Response, ApiError> {
     let bucket = bucket_of(state, ctx)?;
     let key = ctx.key_name()?.to_string();
-    let mut src = open_copy_source(state, ctx, source).await?;
+    let src = open_copy_source(state, ctx, source).await?;
     let mut attrs = src.meta.headers.clone();
     apply_copy_attrs(ctx, &src.meta.headers, &mut attrs)?;
     let forbid = ctx.forbid_overwrite();
@@ -545,7 +507,7 @@ pub async fn copy_object(
         }
     };
     let mut staging = bucket.stage().await?;
-    copy_range(&mut src.file, 0, src.meta.size, &mut staging).await?;
+    copy_range(&src, 0, src.meta.size, &mut staging).await?;
     let digest = staging.digest();
     let mut headers = if replace {
         content_headers_from(ctx)
@@ -566,32 +528,26 @@ pub async fn copy_object(
     w.elem("ETag", &meta.quoted_etag());
     w.elem("LastModified", &iso8601(meta.last_modified_ms));
     w.close("CopyObjectResult");
-    Ok(Response::builder()
+    Response::builder()
         .status(StatusCode::OK)
         .header("content-type", "application/xml")
         .header("etag", meta.quoted_etag())
         .header("x-oss-hash-crc64ecma", meta.crc64.to_string())
-        .body(Body::from(w.finish()))
-        .unwrap_or_default())
+        .finish(Body::from(w.finish()))
 }
 
-/// Copies `len` bytes from `file` at `start` into a staging file.
+/// Copies `len` bytes of `object` from `start` into a staging file.
 pub(crate) async fn copy_range(
-    file: &mut tokio::fs::File,
+    object: &OpenObject,
     start: u64,
     len: u64,
     staging: &mut StagingFile,
 ) -> Result<(), ApiError> {
+    use futures::StreamExt;
     let io = |e: std::io::Error| ApiError::internal(format!("copying object data failed: {e}"));
-    file.seek(SeekFrom::Start(start)).await.map_err(io)?;
-    let mut reader = file.take(len);
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = reader.read(&mut buf).await.map_err(io)?;
-        if n == 0 {
-            break;
-        }
-        staging.write(&buf[..n]).await.map_err(io)?;
+    let mut reader = object.range_reader(start, len).map_err(io)?;
+    while let Some(chunk) = reader.next().await {
+        staging.write(&chunk.map_err(io)?).await.map_err(io)?;
     }
     Ok(())
 }
@@ -604,7 +560,8 @@ pub async fn append_object(
 ) -> Result<Response, ApiError> {
     let bucket = bucket_of(state, ctx)?;
     let key = ctx.key_name()?.to_string();
-    check_size(ctx)?;
+    let limit = state.limits.max_object_size;
+    check_declared_length(ctx, limit)?;
     let position: u64 = ctx
         .query
         .get("position")
@@ -613,7 +570,7 @@ pub async fn append_object(
     let existing = bucket.open(&key).await?;
     let mut staging = bucket.stage().await?;
     let headers = match existing {
-        Some(mut current) => {
+        Some(current) => {
             if current.meta.object_type != ObjectType::Appendable {
                 return Err(StoreError::Conflict {
                     key,
@@ -630,7 +587,7 @@ pub async fn append_object(
                 }
                 .into());
             }
-            copy_range(&mut current.file, 0, current.meta.size, &mut staging).await?;
+            copy_range(&current, 0, current.meta.size, &mut staging).await?;
             current.meta.headers
         }
         None => {
@@ -647,14 +604,7 @@ pub async fn append_object(
         }
     };
     let before = staging.size();
-    stream_into(&mut staging, body).await?;
-    if staging.size() > MAX_OBJECT_SIZE {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "EntityTooLarge",
-            "Your proposed upload exceeds the maximum allowed size.",
-        ));
-    }
+    stream_into(&mut staging, body, limit).await?;
     let _appended = staging.size() - before;
     let digest = staging.digest();
     let meta = ObjectMeta {
@@ -689,13 +639,12 @@ pub async fn append_object(
         },
     )
     .await?;
-    Ok(Response::builder()
+    Response::builder()
         .status(StatusCode::OK)
         .header("etag", meta.quoted_etag())
         .header("x-oss-next-append-position", meta.size.to_string())
         .header("x-oss-hash-crc64ecma", meta.crc64.to_string())
-        .body(Body::empty())
-        .unwrap_or_default())
+        .finish(Body::empty())
 }
 
 #[cfg(test)]

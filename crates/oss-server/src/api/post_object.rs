@@ -1,26 +1,32 @@
 //! PostObject: browser form uploads (`POST /` on a bucket, `multipart/form-data`).
 //!
-//! The form is parsed as a stream: the small fields before `file` are kept in memory (bounded),
-//! the file content goes straight to a staging file. The policy and its V1/V4 signature are
-//! checked with `jitstore_oss::post_policy::verify_post` once the file size is known; the object
-//! becomes visible only if that check passes.
+//! The form is parsed as a stream: the small fields before `file` are kept in memory (bounded).
+//! Everything that decides whether the upload is allowed comes from those fields and the file
+//! part's headers, so it is checked before a byte of the file is read: the policy and its V1/V4
+//! signature (`jitstore_oss::post_policy::verify_post`), its expiry and conditions, the bucket,
+//! the anonymous-write rule, the key and the content headers. The file content then goes
+//! straight to a staging file and reading stops the moment it passes the policy's
+//! `content-length-range` maximum or the object size limit.
 
 use axum::body::Body;
 use axum::response::Response;
 use bytes::{Buf, BytesMut};
 use futures::StreamExt;
 use http::{Method, StatusCode};
-use jitstore_oss::post_policy::{verify_post, PostPolicyError, ReceivedPost};
+use jitstore_oss::post_policy::{
+    verify_post, Condition, PostPolicy, PostPolicyError, ReceivedPost,
+};
 use jitstore_oss::sign::{Verified, VerifyPolicy};
 
 use super::auth::configured_credentials;
 use super::bucket::bucket_of;
-use super::error::ApiError;
+use super::error::{ApiError, ResponseBuilderExt};
 use super::object::{seal_and_commit, MAX_OBJECT_SIZE};
+use super::request::{entity_too_large, validate_content_headers};
 use super::request::{BodyStream, RequestCtx};
 use super::xml::XmlWriter;
 use super::AppState;
-use crate::storage::{ContentHeaders, ObjectMeta, StagingFile, StoreError};
+use crate::storage::{Bucket, ContentHeaders, ObjectMeta, StagingFile, StoreError};
 
 /// Largest part header block.
 const MAX_PART_HEADERS: usize = 16 * 1024;
@@ -193,29 +199,36 @@ impl<'a> FormReader<'a> {
         }
     }
 
-    /// Streams the file content into `staging` up to the next delimiter.
-    async fn read_file(&mut self, staging: &mut StagingFile) -> Result<(), ApiError> {
+    /// Streams the file content into `staging` up to the next delimiter; stops reading with
+    /// `too_large(size seen)` the moment the file passes `limit` bytes.
+    async fn read_file(
+        &mut self,
+        staging: &mut StagingFile,
+        limit: u64,
+        too_large: impl Fn(u64) -> ApiError,
+    ) -> Result<(), ApiError> {
         let io =
             |e: std::io::Error| ApiError::internal(format!("writing the posted file failed: {e}"));
         loop {
-            if let Some(i) = find(&self.buf, &self.delimiter) {
-                staging.write(&self.buf[..i]).await.map_err(io)?;
-                self.buf.advance(i + self.delimiter.len());
-                return Ok(());
+            let (n, done) = match find(&self.buf, &self.delimiter) {
+                Some(i) => (i, true),
+                // Keep a tail that may hold the start of the delimiter.
+                None => (
+                    self.buf.len().saturating_sub(self.delimiter.len() - 1),
+                    false,
+                ),
+            };
+            let seen = staging.size().saturating_add(n as u64);
+            if seen > limit {
+                return Err(too_large(seen));
             }
-            // Keep a tail that may hold the start of the delimiter.
-            let keep = self.delimiter.len() - 1;
-            if self.buf.len() > keep {
-                let n = self.buf.len() - keep;
+            if n > 0 {
                 staging.write(&self.buf[..n]).await.map_err(io)?;
                 self.buf.advance(n);
             }
-            if staging.size() > MAX_OBJECT_SIZE {
-                return Err(ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "EntityTooLarge",
-                    "Your proposed upload exceeds the maximum allowed size.",
-                ));
+            if done {
+                self.buf.advance(self.delimiter.len());
+                return Ok(());
             }
             if !self.fill().await? {
                 return Err(malformed("The file is not terminated by the boundary."));
@@ -254,8 +267,101 @@ fn policy_error(e: PostPolicyError) -> ApiError {
     err
 }
 
+/// Authenticates and authorizes a form from its fields alone, before its file is read:
+/// signature, expiry and every condition of the policy (content-length-range is checked with
+/// the smallest size it allows; the caller enforces the range while reading), and the rule that
+/// anonymous forms may only write to public-read-write buckets. Returns the policy's
+/// content-length-range, if any.
+fn authorize_form(
+    state: &AppState,
+    bucket: &Bucket,
+    fields: &[(String, String)],
+) -> Result<Option<(u64, u64)>, ApiError> {
+    if state.credentials.is_empty() {
+        return Ok(None);
+    }
+    let range = match field(fields, "policy") {
+        Some(encoded) => PostPolicy::decode(encoded)
+            .map_err(policy_error)?
+            .conditions
+            .iter()
+            .find_map(|c| match c {
+                Condition::ContentLengthRange { min, max } => Some((*min, *max)),
+                _ => None,
+            }),
+        None => None,
+    };
+    let mut policy = VerifyPolicy::new(state.region.clone(), chrono::Utc::now());
+    policy.max_skew = state.max_skew;
+    let lookup = |ak: &str| configured_credentials(state, ak);
+    let received = ReceivedPost {
+        bucket: &bucket.name(),
+        fields,
+        file_size: range.map_or(0, |(min, _)| min),
+    };
+    match verify_post(&received, &policy, &lookup).map_err(policy_error)? {
+        Verified::Authenticated { .. } => {}
+        Verified::Anonymous => {
+            if bucket.info().acl != "public-read-write" {
+                return Err(ApiError::access_denied(
+                    "Anonymous PostObject is only allowed on public-read-write buckets.",
+                ));
+            }
+        }
+    }
+    Ok(range)
+}
+
+/// The content headers and user metadata a form asks to store with the object.
+///
+/// Fails when `x-oss-object-acl` names no object ACL.
+fn content_headers_of(
+    fields: &[(String, String)],
+    file: &PartHeaders,
+) -> Result<ContentHeaders, ApiError> {
+    let mut user_meta: Vec<(String, String)> = fields
+        .iter()
+        .filter_map(|(n, v)| {
+            let lower = n.to_ascii_lowercase();
+            lower
+                .strip_prefix("x-oss-meta-")
+                .map(|s| (s.to_string(), v.clone()))
+        })
+        .collect();
+    user_meta.sort();
+    let get = |n: &str| field(fields, n).map(str::to_string);
+    let acl = match field(fields, "x-oss-object-acl") {
+        Some(v) => super::object_acl::parse_object_acl(v)?,
+        None => None,
+    };
+    Ok(ContentHeaders {
+        content_type: get("content-type").or(file.content_type.clone()),
+        cache_control: get("cache-control"),
+        content_disposition: get("content-disposition"),
+        content_encoding: get("content-encoding"),
+        content_language: None,
+        expires: get("expires"),
+        user_meta,
+        storage_class: get("x-oss-storage-class"),
+        acl,
+        tags: Vec::new(),
+    })
+}
+
 /// PostObject.
+///
+/// A refused form closes the connection: the rest of its file (up to 5 GiB) is never read.
 pub async fn post_object(
+    state: &AppState,
+    ctx: &RequestCtx,
+    body: &mut BodyStream,
+) -> Result<Response, ApiError> {
+    receive_form(state, ctx, body)
+        .await
+        .map_err(|e| e.header("connection", "close"))
+}
+
+async fn receive_form(
     state: &AppState,
     ctx: &RequestCtx,
     body: &mut BodyStream,
@@ -270,14 +376,13 @@ pub async fn post_object(
     reader.start().await?;
     let mut fields: Vec<(String, String)> = Vec::new();
     let mut budget = MAX_FIELDS_BYTES;
-    let (file_headers, mut staging) = loop {
+    // Only the fields before the file count (as on OSS); the file's own bytes are not read yet.
+    let file_headers = loop {
         let Some(part) = reader.next_part().await? else {
             return Err(malformed("The form has no file field."));
         };
         if part.name.eq_ignore_ascii_case("file") {
-            let mut staging = bucket.stage().await?;
-            reader.read_file(&mut staging).await?;
-            break (part, staging);
+            break part;
         }
         let value = reader.read_value(&mut budget).await?;
         let value = String::from_utf8(value)
@@ -299,58 +404,35 @@ pub async fn post_object(
             *value = key.clone();
         }
     }
-    if !state.credentials.is_empty() {
-        let mut policy = VerifyPolicy::new(state.region.clone(), chrono::Utc::now());
-        policy.max_skew = state.max_skew;
-        let lookup = |ak: &str| configured_credentials(state, ak);
-        let received = ReceivedPost {
-            bucket: &bucket.name(),
-            fields: &fields,
-            file_size: staging.size(),
-        };
-        match verify_post(&received, &policy, &lookup).map_err(policy_error)? {
-            Verified::Authenticated { .. } => {}
-            Verified::Anonymous => {
-                if bucket.info().acl != "public-read-write" {
-                    return Err(ApiError::access_denied(
-                        "Anonymous PostObject is only allowed on public-read-write buckets.",
-                    ));
-                }
-            }
-        }
-    }
-    let digest = staging.digest();
-    let mut user_meta: Vec<(String, String)> = fields
-        .iter()
-        .filter_map(|(n, v)| {
-            let lower = n.to_ascii_lowercase();
-            lower
-                .strip_prefix("x-oss-meta-")
-                .map(|s| (s.to_string(), v.clone()))
-        })
-        .collect();
-    user_meta.sort();
-    let get = |n: &str| field(&fields, n).map(str::to_string);
-    let headers = ContentHeaders {
-        content_type: get("content-type").or(file_headers.content_type.clone()),
-        cache_control: get("cache-control"),
-        content_disposition: get("content-disposition"),
-        content_encoding: get("content-encoding"),
-        content_language: None,
-        expires: get("expires"),
-        user_meta,
-        storage_class: get("x-oss-storage-class"),
-        acl: match field(&fields, "x-oss-object-acl") {
-            Some(v) => super::object_acl::parse_object_acl(v)?,
-            None => None,
-        },
-        tags: Vec::new(),
-    };
+    let range = authorize_form(state, &bucket, &fields)?;
+    let headers = content_headers_of(&fields, &file_headers)?;
+    validate_content_headers(&headers)?;
     let forbid =
         field(&fields, "x-oss-forbid-overwrite").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     if forbid && bucket.lookup(&key).is_some() {
         return Err(StoreError::FileAlreadyExists(key).into());
     }
+    let object_limit = state.limits.max_object_size.min(MAX_OBJECT_SIZE);
+    let limit = range.map_or(object_limit, |(_, max)| max.min(object_limit));
+    let mut staging = bucket.stage().await?;
+    reader
+        .read_file(&mut staging, limit, |size| match range {
+            Some((_, max)) if max < object_limit => {
+                policy_error(PostPolicyError::EntityTooLarge { size, max })
+                    .header("connection", "close")
+            }
+            _ => entity_too_large(),
+        })
+        .await?;
+    if let Some((min, _)) = range {
+        if staging.size() < min {
+            return Err(policy_error(PostPolicyError::EntityTooSmall {
+                size: staging.size(),
+                min,
+            }));
+        }
+    }
+    let digest = staging.digest();
     let meta = ObjectMeta::normal(key.clone(), &digest, headers);
     let meta = seal_and_commit(&bucket, &mut staging, meta, forbid, |_| Ok(())).await?;
     let location = format!(
@@ -372,10 +454,9 @@ pub async fn post_object(
             super::xml::url_encode(&key),
             super::xml::url_encode(&meta.quoted_etag())
         );
-        return Ok(common(Response::builder().status(StatusCode::SEE_OTHER))
+        return common(Response::builder().status(StatusCode::SEE_OTHER))
             .header("location", target)
-            .body(Body::empty())
-            .unwrap_or_default());
+            .finish(Body::empty());
     }
     let status = match field(&fields, "success_action_status").map(str::trim) {
         Some("200") => StatusCode::OK,
@@ -390,14 +471,11 @@ pub async fn post_object(
         w.elem("Key", &key);
         w.elem("ETag", &meta.quoted_etag());
         w.close("PostResponse");
-        return Ok(common(Response::builder().status(status))
+        return common(Response::builder().status(status))
             .header("content-type", "application/xml")
-            .body(Body::from(w.finish()))
-            .unwrap_or_default());
+            .finish(Body::from(w.finish()));
     }
-    Ok(common(Response::builder().status(status))
-        .body(Body::empty())
-        .unwrap_or_default())
+    common(Response::builder().status(status)).finish(Body::empty())
 }
 
 #[cfg(test)]

@@ -1,13 +1,20 @@
 //! Parsing of an incoming request: addressing (bucket/key), query parameters, body stream.
 
+use std::future::Future;
 use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
 use http::{HeaderMap, Method, StatusCode};
+use jitstore_oss::sign::canonical::{CONTENT_SHA256, UNSIGNED_PAYLOAD};
 
 use super::error::ApiError;
-use crate::storage::StagingFile;
+use crate::config::Limits;
+use crate::storage::{ContentHeaders, StagingFile};
 
 /// The request body as a stream of chunks.
 pub type BodyStream = Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>>;
@@ -166,25 +173,193 @@ fn strip_port(host: &str) -> &str {
     }
 }
 
+/// Wraps a request body so that it fails with `TimedOut` when the client sends slower than
+/// `limits.min_body_rate` bytes per second of waiting, after a grace period. Only time spent
+/// waiting for the client counts (not the time the server takes to store what it got).
+pub fn min_body_rate(body: BodyStream, limits: &Limits) -> BodyStream {
+    if limits.min_body_rate == 0 {
+        return body;
+    }
+    Box::pin(MinRate {
+        inner: body,
+        rate: limits.min_body_rate,
+        grace: limits.min_body_rate_grace,
+        received: 0,
+        waited: Duration::ZERO,
+        wait_start: None,
+        sleep: Box::pin(tokio::time::sleep(Duration::ZERO)),
+    })
+}
+
+struct MinRate {
+    inner: BodyStream,
+    rate: u64,
+    grace: Duration,
+    received: u64,
+    waited: Duration,
+    wait_start: Option<Instant>,
+    sleep: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl Stream for MinRate {
+    type Item = Result<Bytes, std::io::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        match this.inner.as_mut().poll_next(cx) {
+            Poll::Ready(item) => {
+                if let Some(start) = this.wait_start.take() {
+                    this.waited += start.elapsed();
+                }
+                if let Some(Ok(chunk)) = &item {
+                    this.received += chunk.len() as u64;
+                }
+                Poll::Ready(item)
+            }
+            Poll::Pending => {
+                let start = *this.wait_start.get_or_insert_with(Instant::now);
+                // Allowed waiting so far: the grace period plus 1/rate s per byte received.
+                let earned = Duration::from_secs_f64(this.received as f64 / this.rate as f64);
+                let deadline = start + (this.grace + earned).saturating_sub(this.waited);
+                if this.sleep.deadline() != deadline {
+                    this.sleep.as_mut().reset(deadline);
+                }
+                if this.sleep.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Some(Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("the request body arrived slower than {} bytes/s", this.rate),
+                    ))));
+                }
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// Refuses content headers (`Content-Type`, `Cache-Control`, `x-oss-meta-*`, ...) that could not
+/// be sent back as HTTP headers on GET/HEAD: they are refused when written (400, naming the
+/// header), so that no stored object can make a read fail.
+pub fn validate_content_headers(h: &ContentHeaders) -> Result<(), ApiError> {
+    let named = [
+        ("content-type", &h.content_type),
+        ("cache-control", &h.cache_control),
+        ("content-disposition", &h.content_disposition),
+        ("content-encoding", &h.content_encoding),
+        ("content-language", &h.content_language),
+        ("expires", &h.expires),
+        ("x-oss-storage-class", &h.storage_class),
+        ("x-oss-object-acl", &h.acl),
+    ];
+    for (name, value) in named {
+        if let Some(v) = value {
+            check_header_value(name, v)?;
+        }
+    }
+    for (suffix, value) in &h.user_meta {
+        let name = format!("x-oss-meta-{suffix}");
+        if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            return Err(ApiError::invalid_argument(format!(
+                "The user metadata name {name:?} is not a valid HTTP header name."
+            ))
+            .extra("ArgumentName", name));
+        }
+        check_header_value(&name, value)?;
+    }
+    Ok(())
+}
+
+fn check_header_value(name: &str, value: &str) -> Result<(), ApiError> {
+    if http::HeaderValue::from_bytes(value.as_bytes()).is_err() {
+        return Err(ApiError::invalid_argument(format!(
+            "The value of {name} contains characters not allowed in an HTTP header (control characters such as CR or LF)."
+        ))
+        .extra("ArgumentName", name.to_string()));
+    }
+    Ok(())
+}
+
+/// Refuses an `x-oss-content-sha256` other than `UNSIGNED-PAYLOAD`, as OSS does
+/// (`400 InvalidArgument`, EC 0002-00000214): the server never hashes the body, so a signed
+/// digest must not pass for a checked one.
+pub fn check_payload_hash(ctx: &RequestCtx) -> Result<(), ApiError> {
+    match ctx.headers.get(CONTENT_SHA256) {
+        None => Ok(()),
+        Some(v) if v.as_bytes() == UNSIGNED_PAYLOAD.as_bytes() => Ok(()),
+        Some(_) => Err(ApiError::invalid_argument(
+            "x-oss-content-sha256 must be UNSIGNED-PAYLOAD: OSS does not accept payload hashes.",
+        )
+        .ec("0002-00000214")
+        .extra("ArgumentName", "x-oss-content-sha256")),
+    }
+}
+
 /// Streams the body into a staging file; returns the number of bytes written.
+///
+/// Reading stops the moment the staged data would pass `limit` bytes (the 5 GiB object or part
+/// limit, whatever the body declared): the answer is `EntityTooLarge` and nothing beyond the
+/// limit is staged.
 pub async fn stream_into(
     staging: &mut StagingFile,
     body: &mut BodyStream,
+    limit: u64,
 ) -> Result<u64, ApiError> {
     while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "IncompleteBody",
-                format!("The request body could not be read completely: {e}"),
-            )
-        })?;
+        let chunk = chunk.map_err(body_error)?;
+        if staging.size().saturating_add(chunk.len() as u64) > limit {
+            return Err(entity_too_large());
+        }
         staging
-            .write(&chunk)
+            .write_bytes(chunk)
             .await
             .map_err(|e| ApiError::internal(format!("writing the object data failed: {e}")))?;
     }
+    staging
+        .finish_writes()
+        .await
+        .map_err(|e| ApiError::internal(format!("writing the object data failed: {e}")))?;
     Ok(staging.size())
+}
+
+/// The answer to a body that failed: `RequestTimeout` for a client too slow (the connection is
+/// closed), `IncompleteBody` otherwise.
+pub fn body_error(e: std::io::Error) -> ApiError {
+    if e.kind() == std::io::ErrorKind::TimedOut {
+        return ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "RequestTimeout",
+            format!("Your socket connection to the server was not read from or written to within the timeout period: {e}"),
+        )
+        .header("connection", "close");
+    }
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "IncompleteBody",
+        format!("The request body could not be read completely: {e}"),
+    )
+}
+
+/// `400 EntityTooLarge`. The rest of the body is not read: the answer closes the connection.
+pub fn entity_too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "EntityTooLarge",
+        "Your proposed upload exceeds the maximum allowed size.",
+    )
+    .header("connection", "close")
+}
+
+/// Refuses a declared `Content-Length` above `limit` before any byte is read.
+pub fn check_declared_length(ctx: &RequestCtx, limit: u64) -> Result<(), ApiError> {
+    match ctx.header("content-length") {
+        None => Ok(()),
+        Some(v) => match v.trim().parse::<u64>() {
+            Ok(len) if len > limit => Err(entity_too_large()),
+            Ok(_) => Ok(()),
+            Err(_) => Err(ApiError::invalid_argument(
+                "Content-Length is not a number.",
+            )),
+        },
+    }
 }
 
 /// Reads a small body (XML) into memory, refusing more than `limit` bytes.

@@ -14,6 +14,21 @@ pub fn url_encode(value: &str) -> String {
     utf8_percent_encode(value, STRICT).to_string()
 }
 
+/// Whether XML 1.0 can carry `c` (tab, line feed, carriage return and everything from U+0020
+/// except surrogates, U+FFFE and U+FFFF).
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r')
+        || ('\u{20}'..='\u{D7FF}').contains(&c)
+        || ('\u{E000}'..='\u{FFFD}').contains(&c)
+        || c >= '\u{10000}'
+}
+
+/// Whether `value` can be written into an XML 1.0 document exactly as it is (a carriage return
+/// survives only as a character reference, which [`XmlWriter::elem`] writes).
+pub fn is_xml_text(value: &str) -> bool {
+    value.chars().all(is_xml_char)
+}
+
 /// Builds an XML document with escaped text content.
 pub struct XmlWriter {
     out: String,
@@ -48,9 +63,25 @@ impl XmlWriter {
     }
 
     /// `<name>escaped value</name>`.
+    ///
+    /// The document stays well-formed whatever the value holds: a carriage return is written as
+    /// `&#13;` (a parser would turn a raw one into a line feed), and a character XML 1.0 cannot
+    /// carry at all (other control characters) becomes U+FFFD. Listings avoid that loss by
+    /// switching to `encoding-type=url` (see [`is_xml_text`]).
     pub fn elem(&mut self, name: &str, value: &str) {
         self.open(name);
-        self.out.push_str(&quick_xml::escape::escape(value));
+        let escaped = quick_xml::escape::escape(value);
+        if escaped.chars().all(|c| c != '\r' && is_xml_char(c)) {
+            self.out.push_str(&escaped);
+        } else {
+            for c in escaped.chars() {
+                match c {
+                    '\r' => self.out.push_str("&#13;"),
+                    c if is_xml_char(c) => self.out.push(c),
+                    _ => self.out.push(char::REPLACEMENT_CHARACTER),
+                }
+            }
+        }
         self.close(name);
     }
 
@@ -84,4 +115,19 @@ pub fn http_date(ms: i64) -> String {
         .unwrap_or_default()
         .format("%a, %d %b %Y %H:%M:%S GMT")
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elements_stay_well_formed_for_control_characters() {
+        let mut w = XmlWriter::new();
+        w.elem("Key", "a\u{1}b\rc\td<");
+        let out = w.finish();
+        assert!(out.ends_with("<Key>a\u{FFFD}b&#13;c\td&lt;</Key>"), "{out}");
+        assert!(is_xml_text("tab\tand\nnewline"));
+        assert!(!is_xml_text("bell\u{7}"));
+    }
 }

@@ -7,24 +7,37 @@
 //! <data>/buckets/<bucket>/objects/<hh>/<sha256(key)>   data + metadata trailer (see `meta`)
 //! <data>/buckets/<bucket>/tmp/                 staging files, swept at start
 //! <data>/buckets/<bucket>/uploads/<upload-id>/ multipart state (see `multipart`)
-//! <data>/trash/                                buckets being removed
+//! <data>/buckets/<bucket>/segments/<sha256(key)>/<version>/  parts of completed multipart
+//!                                              objects, linked not copied (see `segments`)
+//! <data>/trash/                                buckets being created or removed, swept at start
 //! ```
 //!
 //! A write streams into a staging file, fsyncs it and renames it over the object path while
 //! holding the bucket's index lock, so readers see one whole version or the other and the
 //! in-memory index (used for listings) always matches the file on disk.
+//!
+//! Bucket creation and removal are single renames between `trash/` and `buckets/`: a bucket is
+//! built in `trash/` and renamed into place, and removed by renaming it into `trash/`. A crash
+//! at any point leaves either the whole bucket or none (the trash is emptied at start). Removal
+//! holds the bucket's index lock, the lock every commit takes, and refuses while objects,
+//! multipart uploads or in-flight writes (staging files) exist; once removed, a bucket accepts
+//! no further staging or commit.
 
 pub mod meta;
 pub mod meta_update;
 pub mod multipart;
+pub mod segments;
 pub mod writer;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+use segments::{Segments, StoredMeta};
 
 pub use meta::{ContentHeaders, ObjectMeta, ObjectType};
 pub use writer::{DataDigest, StagingFile};
@@ -128,6 +141,10 @@ pub struct Bucket {
     dir: PathBuf,
     info: RwLock<BucketInfo>,
     index: Mutex<BTreeMap<String, ObjectMeta>>,
+    /// Staging files alive for this bucket (in-flight writes): they count as content.
+    writers: Arc<AtomicUsize>,
+    /// Set (under the index lock) when the bucket is removed: no staging or commit after it.
+    removed: AtomicBool,
 }
 
 /// Current time in milliseconds since the Unix epoch.
@@ -149,14 +166,25 @@ impl Store {
         for entry in std::fs::read_dir(&buckets_dir).map_err(io_at(&buckets_dir))? {
             let entry = entry.map_err(io_at(&buckets_dir))?;
             let dir = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
             let info_path = dir.join("bucket.json");
-            let Ok(text) = std::fs::read(&info_path) else {
+            // Leftovers of an interrupted creation (`.new-*` from older versions) or of a
+            // commit racing a removal (no bucket.json) are not buckets: remove them, so that
+            // they can neither come back as a bucket nor block the name.
+            if name.starts_with('.') || !info_path.is_file() {
+                tracing::warn!(path = %dir.display(), "removing a directory that is not a bucket");
+                std::fs::remove_dir_all(&dir).map_err(io_at(&dir))?;
                 continue;
-            };
+            }
+            let text = std::fs::read(&info_path).map_err(io_at(&info_path))?;
             let info: BucketInfo = serde_json::from_slice(&text).map_err(|e| StoreError::Io {
                 path: info_path.clone(),
                 source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
             })?;
+            if info.name != name {
+                tracing::warn!(path = %dir.display(), bucket = %info.name, "skipping a bucket directory whose name does not match its bucket.json");
+                continue;
+            }
             let bucket = Bucket::load(dir, info)?;
             buckets.insert(bucket.name(), Arc::new(bucket));
         }
@@ -190,11 +218,18 @@ impl Store {
         if buckets.contains_key(&info.name) {
             return Err(StoreError::BucketAlreadyExists(info.name));
         }
-        let final_dir = self.root.join("buckets").join(&info.name);
-        let staging = self
-            .root
-            .join("buckets")
-            .join(format!(".new-{:016x}", rand::random::<u64>()));
+        let buckets_dir = self.root.join("buckets");
+        let final_dir = buckets_dir.join(&info.name);
+        let trash = self.root.join("trash");
+        std::fs::create_dir_all(&trash).map_err(io_at(&trash))?;
+        if final_dir.exists() {
+            // Not a bucket (it is not in the map): a leftover that must not block the name.
+            let junk = trash.join(format!("junk-{:016x}", rand::random::<u64>()));
+            std::fs::rename(&final_dir, &junk).map_err(io_at(&final_dir))?;
+            let _ = std::fs::remove_dir_all(&junk);
+        }
+        // Built in the trash (emptied at start), then renamed into place in one step.
+        let staging = trash.join(format!("new-{:016x}", rand::random::<u64>()));
         for sub in ["objects", "tmp", "uploads"] {
             let d = staging.join(sub);
             std::fs::create_dir_all(&d).map_err(io_at(&d))?;
@@ -204,13 +239,13 @@ impl Store {
             path: info_path.clone(),
             source: std::io::Error::other(e),
         })?;
-        std::fs::write(&info_path, json).map_err(io_at(&info_path))?;
-        std::fs::rename(&staging, &final_dir).map_err(io_at(&final_dir))?;
-        let bucket = Arc::new(Bucket {
-            dir: final_dir,
-            info: RwLock::new(info.clone()),
-            index: Mutex::new(BTreeMap::new()),
-        });
+        write_synced(&info_path, &json)?;
+        if let Err(e) = std::fs::rename(&staging, &final_dir) {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(io_at(&final_dir)(e));
+        }
+        sync_dir(&buckets_dir);
+        let bucket = Arc::new(Bucket::empty(final_dir, info.clone()));
         buckets.insert(info.name, bucket.clone());
         Ok(bucket)
     }
@@ -222,16 +257,24 @@ impl Store {
             .get(name)
             .cloned()
             .ok_or_else(|| StoreError::NoSuchBucket(name.to_string()))?;
-        if !lock(&bucket.index).is_empty() || bucket.has_uploads()? {
+        // The lock every commit takes: no object can appear between the check and the removal.
+        let index = lock(&bucket.index);
+        if !index.is_empty() || bucket.writers.load(Ordering::SeqCst) > 0 || bucket.has_uploads()? {
             return Err(StoreError::BucketNotEmpty(name.to_string()));
         }
         let trash = self.root.join("trash");
         std::fs::create_dir_all(&trash).map_err(io_at(&trash))?;
         let target = trash.join(format!("{name}-{:016x}", rand::random::<u64>()));
         std::fs::rename(&bucket.dir, &target).map_err(io_at(&bucket.dir))?;
+        sync_dir(&self.root.join("buckets"));
+        bucket.removed.store(true, Ordering::SeqCst);
+        drop(index);
         buckets.remove(name);
         drop(buckets);
-        std::fs::remove_dir_all(&target).map_err(io_at(&target))?;
+        // Best effort: whatever is left in the trash is removed at the next start.
+        if let Err(e) = std::fs::remove_dir_all(&target) {
+            tracing::warn!(path = %target.display(), error = %e, "cannot empty the trash");
+        }
         Ok(())
     }
 }
@@ -249,6 +292,7 @@ impl Bucket {
         }
         multipart::sweep_staging(&dir.join("uploads"))?;
         let mut index = BTreeMap::new();
+        let mut referenced = std::collections::HashSet::new();
         let objects = dir.join("objects");
         for shard in std::fs::read_dir(&objects).map_err(io_at(&objects))? {
             let shard = shard.map_err(io_at(&objects))?.path();
@@ -258,8 +302,11 @@ impl Bucket {
             for file in std::fs::read_dir(&shard).map_err(io_at(&shard))? {
                 let path = file.map_err(io_at(&shard))?.path();
                 match read_meta_blocking(&path) {
-                    Ok(meta) => {
-                        index.insert(meta.key.clone(), meta);
+                    Ok(stored) => {
+                        if let Some(seg) = &stored.segments {
+                            referenced.insert((key_hash(&stored.meta.key), seg.version.clone()));
+                        }
+                        index.insert(stored.meta.key.clone(), stored.meta);
                     }
                     Err(e) => {
                         tracing::warn!(path = %path.display(), error = %e, "skipping unreadable object file");
@@ -267,11 +314,20 @@ impl Bucket {
                 }
             }
         }
-        Ok(Bucket {
+        segments::sweep(&dir, &referenced)?;
+        let bucket = Bucket::empty(dir, info);
+        *lock(&bucket.index) = index;
+        Ok(bucket)
+    }
+
+    fn empty(dir: PathBuf, info: BucketInfo) -> Bucket {
+        Bucket {
             dir,
             info: RwLock::new(info),
-            index: Mutex::new(index),
-        })
+            index: Mutex::new(BTreeMap::new()),
+            writers: Arc::new(AtomicUsize::new(0)),
+            removed: AtomicBool::new(false),
+        }
     }
 
     /// Bucket name.
@@ -301,8 +357,32 @@ impl Bucket {
 
     /// Where an object key is stored: a hash, never the key itself.
     pub fn object_path(&self, key: &str) -> PathBuf {
-        let digest = hex::encode(Sha256::digest(key.as_bytes()));
+        let digest = key_hash(key);
         self.dir.join("objects").join(&digest[..2]).join(digest)
+    }
+
+    /// The directory holding the part files of one version of an object stored by reference.
+    pub fn segments_dir(&self, key: &str, version: &str) -> PathBuf {
+        segments::key_dir(&self.dir, &key_hash(key)).join(version)
+    }
+
+    /// The part files of the version at `path`, if it is stored by reference (read under the
+    /// index lock, before that version is replaced or deleted).
+    fn segments_of(&self, key: &str, path: &Path) -> Option<PathBuf> {
+        let file = std::fs::File::open(path).ok()?;
+        let (stored, _) = read_meta_from(&file).ok()?;
+        let seg = stored.segments.filter(Segments::is_valid)?;
+        Some(self.segments_dir(key, &seg.version))
+    }
+
+    /// Removes the part files of a replaced or deleted version (best effort: a leftover is swept
+    /// at the next start). Readers that opened that version keep their open files.
+    fn drop_segments(dir: Option<PathBuf>) {
+        if let Some(dir) = dir {
+            if let Err(e) = std::fs::remove_dir_all(&dir) {
+                tracing::warn!(path = %dir.display(), error = %e, "cannot remove replaced parts");
+            }
+        }
     }
 
     /// Directory for staging files.
@@ -315,10 +395,19 @@ impl Bucket {
         self.dir.join("uploads")
     }
 
-    /// Starts a new staging file for this bucket.
+    /// Starts a new staging file for this bucket; it counts as content (DeleteBucket refuses)
+    /// until it is dropped. Fails with `NoSuchBucket` once the bucket is removed.
     pub async fn stage(&self) -> Result<StagingFile, StoreError> {
+        let guard = {
+            let _index = lock(&self.index);
+            if self.removed.load(Ordering::SeqCst) {
+                return Err(StoreError::NoSuchBucket(self.name()));
+            }
+            WriterGuard::new(self.writers.clone())
+        };
         let tmp = self.tmp_dir();
-        StagingFile::create(&tmp).await.map_err(io_at(&tmp))
+        let staging = StagingFile::create(&tmp).await.map_err(io_at(&tmp))?;
+        Ok(staging.with_guard(guard))
     }
 
     /// Metadata of a key from the index (fast; used by listings and existence checks).
@@ -340,15 +429,23 @@ impl Bucket {
         let target = self.object_path(&meta.key);
         let shard = target.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut index = lock(&self.index);
+        if self.removed.load(Ordering::SeqCst) {
+            return Err(StoreError::NoSuchBucket(self.name()));
+        }
         let current = index.get(&meta.key);
         if forbid_overwrite && current.is_some() {
             return Err(StoreError::FileAlreadyExists(meta.key.clone()));
         }
         check(current)?;
+        let replaced = current
+            .filter(|c| c.object_type == ObjectType::Multipart)
+            .and_then(|_| self.segments_of(&meta.key, &target));
         std::fs::create_dir_all(&shard).map_err(io_at(&shard))?;
         std::fs::rename(staging.path(), &target).map_err(io_at(&target))?;
         staging.mark_committed();
         index.insert(meta.key.clone(), meta.clone());
+        drop(index);
+        Self::drop_segments(replaced);
         Ok(meta)
     }
 
@@ -356,9 +453,10 @@ impl Bucket {
     /// [`INLINE_READ`] bytes are read whole in the same call.
     pub async fn open(&self, key: &str) -> Result<Option<OpenObject>, StoreError> {
         let path = self.object_path(key);
+        let seg_root = segments::key_dir(&self.dir, &key_hash(key));
         let key = key.to_string();
         let p = path.clone();
-        let opened = tokio::task::spawn_blocking(move || open_blocking(&p, &key))
+        let opened = tokio::task::spawn_blocking(move || open_blocking(&p, &seg_root, &key))
             .await
             .map_err(|e| io_at(&path)(std::io::Error::other(e)))?
             .map_err(io_at(&path))?;
@@ -369,12 +467,21 @@ impl Bucket {
     pub fn delete(&self, key: &str) -> Result<bool, StoreError> {
         let path = self.object_path(key);
         let mut index = lock(&self.index);
-        let existed = index.remove(key).is_some();
-        match std::fs::remove_file(&path) {
+        let removed = index.remove(key);
+        let parts = removed
+            .as_ref()
+            .filter(|m| m.object_type == ObjectType::Multipart)
+            .and_then(|_| self.segments_of(key, &path));
+        let result = match std::fs::remove_file(&path) {
             Ok(()) => Ok(true),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(existed),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(removed.is_some()),
             Err(e) => Err(io_at(&path)(e)),
+        };
+        drop(index);
+        if result.is_ok() {
+            Self::drop_segments(parts);
         }
+        result
     }
 
     /// Up to `limit` index entries with keys `> after` (or all when `None`) that start with
@@ -408,47 +515,222 @@ impl Bucket {
     }
 }
 
+/// Counts one in-flight write of a bucket while alive.
+pub struct WriterGuard(Arc<AtomicUsize>);
+
+impl WriterGuard {
+    fn new(count: Arc<AtomicUsize>) -> WriterGuard {
+        count.fetch_add(1, Ordering::SeqCst);
+        WriterGuard(count)
+    }
+}
+
+impl Drop for WriterGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Writes a small file and fsyncs it.
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    use std::io::Write;
+    let mut f = std::fs::File::create(path).map_err(io_at(path))?;
+    f.write_all(bytes).map_err(io_at(path))?;
+    f.sync_all().map_err(io_at(path))
+}
+
+/// Makes a rename in `dir` durable (best effort: not every filesystem can sync a directory).
+pub(crate) fn sync_dir(dir: &Path) {
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
 /// Objects up to this size are read whole when opened.
 pub const INLINE_READ: u64 = 256 * 1024;
 
-/// An object opened for reading: the file handle pins this version.
+/// An object opened for reading: the open files pin this version.
 pub struct OpenObject {
-    /// The object file, positioned anywhere; data occupies `[0, meta.size)`.
-    pub file: tokio::fs::File,
+    /// The files holding the data, in order, each with the number of data bytes at its start
+    /// (one file for an object written whole; the part files of one stored by reference).
+    pieces: Vec<(std::fs::File, u64)>,
     /// The version's metadata.
     pub meta: ObjectMeta,
     /// The whole data, for objects up to [`INLINE_READ`] bytes.
     pub data: Option<bytes::Bytes>,
+    /// The parts, for a version stored by reference (a completed multipart upload).
+    pub(crate) segments: Option<Segments>,
 }
 
-fn open_blocking(path: &Path, key: &str) -> std::io::Result<Option<OpenObject>> {
+impl OpenObject {
+    /// An async reader of the data bytes `start..start + len` (clamped to the object), reading
+    /// across the object's files in order.
+    pub fn range_reader(&self, start: u64, len: u64) -> std::io::Result<RangeReader> {
+        let mut readers = std::collections::VecDeque::new();
+        let mut offset = 0u64;
+        let end = start.saturating_add(len);
+        for (file, size) in &self.pieces {
+            let (lo, hi) = (offset, offset + size);
+            offset = hi;
+            if hi <= start || lo >= end || *size == 0 {
+                continue;
+            }
+            let from = start.max(lo) - lo;
+            let to = end.min(hi) - lo;
+            readers.push_back(Piece {
+                file: file.try_clone()?,
+                at: from,
+                end: to,
+            });
+        }
+        Ok(RangeReader {
+            pieces: readers,
+            pending: None,
+        })
+    }
+}
+
+/// One file range still to read.
+struct Piece {
+    file: std::fs::File,
+    at: u64,
+    end: u64,
+}
+
+/// Bytes per positioned read of a [`RangeReader`].
+const RANGE_CHUNK: usize = 256 * 1024;
+
+type PieceRead = tokio::task::JoinHandle<std::io::Result<(Piece, Vec<u8>)>>;
+
+/// Reads a byte range of an object across its files with positioned reads on the blocking
+/// pool (one read of up to 256 KiB at a time), yielding chunks.
+pub struct RangeReader {
+    pieces: std::collections::VecDeque<Piece>,
+    pending: Option<PieceRead>,
+}
+
+impl futures::Stream for RangeReader {
+    type Item = std::io::Result<bytes::Bytes>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::future::Future;
+        use std::task::Poll;
+        loop {
+            if let Some(pending) = self.pending.as_mut() {
+                let done = match std::pin::Pin::new(pending).poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(r) => r,
+                };
+                self.pending = None;
+                let (piece, buf) = match done {
+                    Ok(Ok(v)) => v,
+                    Ok(Err(e)) => return Poll::Ready(Some(Err(e))),
+                    Err(e) => return Poll::Ready(Some(Err(std::io::Error::other(e)))),
+                };
+                if piece.at < piece.end {
+                    self.pieces.push_front(piece);
+                }
+                return Poll::Ready(Some(Ok(bytes::Bytes::from(buf))));
+            }
+            let Some(mut piece) = self.pieces.pop_front() else {
+                return Poll::Ready(None);
+            };
+            if piece.at >= piece.end {
+                continue;
+            }
+            self.pending = Some(tokio::task::spawn_blocking(move || {
+                use std::os::unix::fs::FileExt;
+                let want = usize::try_from(piece.end - piece.at)
+                    .unwrap_or(RANGE_CHUNK)
+                    .min(RANGE_CHUNK);
+                let mut buf = vec![0u8; want];
+                piece.file.read_exact_at(&mut buf, piece.at)?;
+                piece.at += want as u64;
+                Ok((piece, buf))
+            }));
+        }
+    }
+}
+
+fn open_blocking(path: &Path, seg_root: &Path, key: &str) -> std::io::Result<Option<OpenObject>> {
+    // A version stored by reference may be replaced between opening its manifest and opening
+    // its parts (whose directory is then removed): start over with the new version.
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match open_version(path, seg_root, key) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && attempts < 4 => continue,
+            other => return other,
+        }
+    }
+}
+
+/// Opens one version; `NotFound` from a part means the version was replaced meanwhile.
+fn open_version(path: &Path, seg_root: &Path, key: &str) -> std::io::Result<Option<OpenObject>> {
     use std::os::unix::fs::FileExt;
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e),
     };
-    let (meta, data_len) = read_meta_from(&file)?;
-    if meta.key != key || meta.size != data_len {
+    let (stored, data_len) = read_meta_from(&file)?;
+    if stored.meta.key != key || check_size(&stored, data_len).is_err() {
         // A hash collision or a damaged file: report the key as absent.
         return Ok(None);
     }
+    let pieces = match &stored.segments {
+        None => vec![(file, stored.meta.size)],
+        Some(seg) => {
+            let dir = seg_root.join(&seg.version);
+            let mut pieces = Vec::with_capacity(seg.parts.len());
+            for part in &seg.parts {
+                let f = std::fs::File::open(dir.join(segments::part_file_name(part.number)))?;
+                pieces.push((f, part.size));
+            }
+            pieces
+        }
+    };
+    let meta = stored.meta;
+    let segments = stored.segments;
     let data = if meta.size <= INLINE_READ {
-        let mut buf = vec![0u8; meta.size as usize];
-        file.read_exact_at(&mut buf, 0)?;
+        let mut buf = Vec::with_capacity(meta.size as usize);
+        for (f, size) in &pieces {
+            let mut part = vec![0u8; *size as usize];
+            f.read_exact_at(&mut part, 0)?;
+            buf.extend_from_slice(&part);
+        }
         Some(bytes::Bytes::from(buf))
     } else {
         None
     };
     Ok(Some(OpenObject {
-        file: tokio::fs::File::from_std(file),
+        pieces,
         meta,
         data,
+        segments,
     }))
 }
 
+/// Checks that the data the trailer describes is all there.
+fn check_size(stored: &StoredMeta, data_len: u64) -> std::io::Result<()> {
+    let ok = match &stored.segments {
+        None => stored.meta.size == data_len,
+        Some(seg) => data_len == 0 && seg.is_valid() && seg.size() == stored.meta.size,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(std::io::Error::other(
+            "object size does not match its metadata",
+        ))
+    }
+}
+
 /// Reads the metadata trailer of an object file; returns it with the data length.
-fn read_meta_from(file: &std::fs::File) -> std::io::Result<(ObjectMeta, u64)> {
+fn read_meta_from(file: &std::fs::File) -> std::io::Result<(StoredMeta, u64)> {
     use std::os::unix::fs::FileExt;
     let total = file.metadata()?.len();
     if total < meta::TRAILER_LEN {
@@ -464,15 +746,16 @@ fn read_meta_from(file: &std::fs::File) -> std::io::Result<(ObjectMeta, u64)> {
     Ok((meta::parse_meta(&json)?, data_len))
 }
 
-fn read_meta_blocking(path: &Path) -> std::io::Result<ObjectMeta> {
+fn read_meta_blocking(path: &Path) -> std::io::Result<StoredMeta> {
     let file = std::fs::File::open(path)?;
-    let (meta, data_len) = read_meta_from(&file)?;
-    if meta.size != data_len {
-        return Err(std::io::Error::other(
-            "object size does not match its metadata",
-        ));
-    }
-    Ok(meta)
+    let (stored, data_len) = read_meta_from(&file)?;
+    check_size(&stored, data_len)?;
+    Ok(stored)
+}
+
+/// Hex SHA-256 of a key: its file name (keys never become paths).
+fn key_hash(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
 }
 
 /// Locks a mutex, recovering the data if a panicking thread poisoned it.

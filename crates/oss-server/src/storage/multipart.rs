@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::meta::{read_trailer, ContentHeaders};
-use super::{io_at, Bucket, StagingFile, StoreError};
+use super::meta::{read_trailer, ContentHeaders, ObjectMeta};
+use super::segments::{part_file_name, SegmentPart, Segments, StoredMeta};
+use super::{io_at, sync_dir, Bucket, StagingFile, StoreError};
 
 /// A multipart upload in progress.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -131,7 +132,76 @@ impl Bucket {
 
     fn part_path(&self, upload_id: &str, part_number: u32) -> Option<PathBuf> {
         self.upload_dir(upload_id)
-            .map(|d| d.join(format!("part-{part_number:05}")))
+            .map(|d| d.join(part_file_name(part_number)))
+    }
+
+    /// Completes an upload by reference: hard-links the chosen part files into a new version
+    /// directory of `meta.key` and commits a manifest listing them (see `segments`); no data is
+    /// copied. `Ok(None)` when a part file has gone (the upload was aborted or completed
+    /// meanwhile). The upload itself is left for the caller to remove.
+    pub async fn complete_upload(
+        &self,
+        upload_id: &str,
+        parts: &[PartMeta],
+        meta: ObjectMeta,
+        forbid_overwrite: bool,
+    ) -> Result<Option<ObjectMeta>, StoreError> {
+        let Some(upload_dir) = self.upload_dir(upload_id) else {
+            return Ok(None);
+        };
+        let segments = Segments {
+            version: format!("{:032x}", rand::random::<u128>()),
+            parts: parts
+                .iter()
+                .map(|p| SegmentPart {
+                    number: p.part_number,
+                    size: p.size,
+                })
+                .collect(),
+        };
+        let dir = self.segments_dir(&meta.key, &segments.version);
+        let result = self
+            .link_and_commit(&upload_dir, &dir, segments, meta, forbid_overwrite)
+            .await;
+        if !matches!(result, Ok(Some(_))) {
+            // Not committed: the new version directory is nobody's.
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        result
+    }
+
+    async fn link_and_commit(
+        &self,
+        upload_dir: &Path,
+        dir: &Path,
+        segments: Segments,
+        meta: ObjectMeta,
+        forbid_overwrite: bool,
+    ) -> Result<Option<ObjectMeta>, StoreError> {
+        std::fs::create_dir_all(dir).map_err(io_at(dir))?;
+        for part in &segments.parts {
+            let name = part_file_name(part.number);
+            let from = upload_dir.join(&name);
+            match std::fs::hard_link(&from, dir.join(&name)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(e) => return Err(io_at(&from)(e)),
+            }
+        }
+        // The links must be durable before the manifest that names them.
+        sync_dir(dir);
+        if let Some(parent) = dir.parent() {
+            sync_dir(parent);
+        }
+        let mut staging = self.stage().await?;
+        let stored = StoredMeta {
+            meta,
+            segments: Some(segments),
+        };
+        let tmp = self.tmp_dir();
+        staging.seal(&stored).await.map_err(io_at(&tmp))?;
+        let committed = self.commit(&mut staging, stored.meta, forbid_overwrite, |_| Ok(()))?;
+        Ok(Some(committed))
     }
 
     /// Stores a sealed staging file as a part; `Ok(false)` if the upload is gone.
