@@ -99,3 +99,58 @@ fn serve_logs_with_verbose() {
     let _ = child.wait();
     assert!(found, "no server log line with -v: {seen:?}");
 }
+
+/// With `-v`, `serve` logs one access line per request (method, path, status, request id) and
+/// never the query, which may carry a presigned signature.
+#[test]
+fn serve_logs_each_request_with_verbose_without_its_query() {
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jitstore"))
+        .args(["serve", "-v", "--data"])
+        .arg(data.path())
+        .args(["--addr", "127.0.0.1:0", "--bucket", "logged"])
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut first = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut first)
+        .expect("a line");
+    let endpoint = first
+        .trim()
+        .strip_prefix("jitstore OSS server listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_owned();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let status = runtime
+        .block_on(reqwest::get(format!(
+            "{endpoint}/logged/missing-object.txt?response-content-type=secret-query-text"
+        )))
+        .map(|r| r.status().as_u16());
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let mut seen = Vec::new();
+    let found = loop {
+        match lines.next() {
+            Some(Ok(line)) => {
+                let hit = line.contains("/logged/missing-object.txt") && line.contains("404");
+                seen.push(line);
+                if hit {
+                    break true;
+                }
+            }
+            _ => break false,
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(status.expect("answered"), 404);
+    assert!(found, "no access log line for the request: {seen:?}");
+    assert!(
+        seen.iter().all(|l| !l.contains("secret-query-text")),
+        "the query was logged: {seen:?}"
+    );
+}

@@ -67,7 +67,10 @@ impl AppState {
 /// The single axum handler: every request goes through here.
 pub async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let request_id = state.next_request_id();
+    let started = std::time::Instant::now();
     let (parts, body) = request.into_parts();
+    // The path only: a query may carry a presigned signature or an STS token.
+    let logged_path = parts.uri.path().to_owned();
     let host = parts
         .headers
         .get(http::header::HOST)
@@ -146,6 +149,15 @@ pub async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Res
     if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(std::time::SystemTime::now())) {
         headers.insert("date", v);
     }
+    tracing::info!(
+        target: "jitstore_oss_server::access",
+        request_id = %request_id,
+        method = %method,
+        path = %logged_path,
+        status = response.status().as_u16(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
     response
 }
 
