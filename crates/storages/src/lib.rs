@@ -30,26 +30,36 @@
 
 #![warn(missing_docs)]
 
+mod capability;
 mod disk;
 mod error;
 mod handle;
+mod list;
 mod oss;
+mod read;
 mod storage;
 mod types;
 pub mod workflows;
+mod write;
+mod writer;
 
+pub use capability::{Capabilities, Capability, Limits};
 pub use disk::{DiskConfig, DiskStorage, DISK_TYPE};
-pub use error::{BoxError, Error, StorageError};
+pub use error::{BoxError, Error, ErrorKind, ServiceDetails, StorageError};
 pub use handle::{into_element_object, StorageHandle};
+pub use list::{ListOptions, ListResult, ObjectStream, DELIMITER};
 pub use oss::{
     AddressingStyleConfig, ConfigProblem, OssConfig, OssStorage, PostForm, PostPolicyRequest,
     SchemeConfig, SignatureVersionConfig, UrlMode,
 };
+pub use read::{ByteRange, ByteStream, ReadOptions, ReadResult};
 pub use storage::Storage;
 pub use types::{
-    Capabilities, Capability, ObjectInfo, Operation, SignUrlRequest, SignedUrl, UploadOptions,
-    UploadResult, DEFAULT_CONTENT_TYPE, DEFAULT_SIGN_EXPIRES,
+    ObjectInfo, Operation, SignUrlRequest, SignedUrl, UploadOptions, UploadResult,
+    DEFAULT_CONTENT_TYPE, DEFAULT_SIGN_EXPIRES,
 };
+pub use write::{ObjectWriter, SpoolCommit, SpooledWriter};
+pub use writer::Writer;
 
 /// The Meta of the family.
 pub const STORAGES_META: &str = "storages.Meta";

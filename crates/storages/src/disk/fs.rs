@@ -19,12 +19,10 @@ fn create_parent(dir: &Path, stop_at: &Path) -> Result<(), StorageError> {
                 break;
             }
             if candidate.is_file() {
-                return Err(StorageError::Conflict {
-                    message: format!(
-                        "{} is an object, so it cannot also be a folder",
-                        candidate.display()
-                    ),
-                });
+                return Err(StorageError::conflict(format!(
+                    "{} is an object, so it cannot also be a folder",
+                    candidate.display()
+                )));
             }
             ancestor = candidate.parent();
         }
@@ -44,9 +42,10 @@ pub(crate) fn write_atomic(
     let parent = target.parent().unwrap_or(root);
     create_parent(parent, root)?;
     if target.is_dir() {
-        return Err(StorageError::Conflict {
-            message: format!("{} is a folder", target.display()),
-        });
+        return Err(StorageError::conflict(format!(
+            "{} is a folder",
+            target.display()
+        )));
     }
     let mut temp = tempfile::Builder::new()
         .prefix(TEMP_PREFIX)
@@ -87,15 +86,15 @@ pub(crate) fn open_object(path: &Path) -> Result<(File, std::fs::Metadata), Stor
     let file = File::open(path).map_err(|e| not_found_or_io(path, e))?;
     let metadata = file.metadata().map_err(|e| StorageError::io(path, e))?;
     if !metadata.is_file() {
-        return Err(StorageError::NotFound);
+        return Err(StorageError::not_found());
     }
     Ok((file, metadata))
 }
 
-/// Maps `NotFound`-like OS errors to [`StorageError::NotFound`].
+/// Maps `NotFound`-like OS errors to [`ErrorKind::NotFound`](crate::ErrorKind::NotFound).
 pub(crate) fn not_found_or_io(path: &Path, error: io::Error) -> StorageError {
     match error.kind() {
-        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory => StorageError::NotFound,
+        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory => StorageError::not_found(),
         _ => StorageError::io(path, error),
     }
 }

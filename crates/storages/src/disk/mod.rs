@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use futures::stream::{self, BoxStream, StreamExt};
+use futures::stream::{self, StreamExt};
 use jitstore_element::{register_type, BoxError, BuildContext, ElementObject};
 use serde::Deserialize;
 
@@ -21,10 +21,15 @@ use self::fs::{
     copy_into, etag_of, modified_of, not_found_or_io, open_object, prune_empty_dirs, write_atomic,
 };
 use self::key::{validate_key, validate_prefix, TEMP_PREFIX};
+use crate::capability::{Capabilities, Capability};
+use crate::error::ErrorKind;
 use crate::error::StorageError;
 use crate::handle::into_element_object;
+use crate::list::{ListOptions, ObjectStream};
+use crate::read::{ReadOptions, ReadResult};
 use crate::storage::Storage;
-use crate::types::{Capabilities, Capability, ObjectInfo, UploadResult, DEFAULT_CONTENT_TYPE};
+use crate::types::{ObjectInfo, UploadOptions, UploadResult, DEFAULT_CONTENT_TYPE};
+use crate::write::{ObjectWriter, SpooledWriter};
 
 /// The Type fullName.
 pub const DISK_TYPE: &str = "storages.DiskType";
@@ -78,7 +83,7 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, StorageError> {
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| StorageError::Other(Box::new(e)))?
+        .map_err(StorageError::unexpected)?
 }
 
 impl DiskStorage {
@@ -145,13 +150,11 @@ impl DiskStorage {
         let mut found = Vec::new();
         for entry in walkdir::WalkDir::new(&start).follow_links(false) {
             let entry = entry.map_err(|e| {
-                let path = e.path().map(Path::to_path_buf);
-                StorageError::Io {
-                    path,
-                    source: e
-                        .into_io_error()
-                        .unwrap_or_else(|| std::io::Error::other("filesystem loop while listing")),
-                }
+                let path = e.path().map(Path::to_path_buf).unwrap_or_default();
+                let source = e
+                    .into_io_error()
+                    .unwrap_or_else(|| std::io::Error::other("filesystem loop while listing"));
+                StorageError::io(path, source)
             })?;
             if !entry.file_type().is_file()
                 || entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX)
@@ -172,10 +175,9 @@ impl DiskStorage {
             if !key.starts_with(prefix) {
                 continue;
             }
-            let metadata = entry.metadata().map_err(|e| StorageError::Io {
-                path: Some(entry.path().to_path_buf()),
-                source: e.into(),
-            })?;
+            let metadata = entry
+                .metadata()
+                .map_err(|e| StorageError::io(entry.path(), e.into()))?;
             found.push(DiskStorage::info(&key, &metadata));
         }
         found.sort_by(|a, b| a.key.cmp(&b.key));
@@ -193,6 +195,57 @@ impl Storage for DiskStorage {
             Capability::List,
             Capability::Copy,
         ])
+    }
+
+    async fn read(&self, name: &str, options: &ReadOptions) -> Result<ReadResult, StorageError> {
+        let path = self.path_of(name)?;
+        let key = name.to_owned();
+        let (file, metadata) = blocking(move || open_object(&path)).await?;
+        let info = DiskStorage::info(&key, &metadata);
+        options.check_conditions(info.etag.as_deref())?;
+        let range = match &options.range {
+            Some(range) => range.resolve(metadata.len())?,
+            None => 0..metadata.len(),
+        };
+        let mut file = tokio::fs::File::from_std(file);
+        if range.start > 0 {
+            use tokio::io::AsyncSeekExt;
+            file.seek(std::io::SeekFrom::Start(range.start))
+                .await
+                .map_err(|e| StorageError::io(self.root.join(&key), e))?;
+        }
+        let body = tokio::io::AsyncReadExt::take(file, range.end - range.start);
+        let stream = tokio_util::io::ReaderStream::with_capacity(body, 256 * 1024)
+            .map(|chunk| chunk.map_err(StorageError::from))
+            .boxed();
+        Ok(ReadResult::new(info, range, stream))
+    }
+
+    async fn write(
+        &self,
+        name: &str,
+        options: &UploadOptions,
+    ) -> Result<Box<dyn ObjectWriter>, StorageError> {
+        if !options.user_metadata.is_empty() {
+            return Err(StorageError::unsupported(
+                crate::types::Operation::UploadWith,
+            ));
+        }
+        self.path_of(name)?;
+        let storage = self.clone();
+        let key = name.to_owned();
+        let content_type = options.content_type.clone();
+        let writer = SpooledWriter::new(
+            None,
+            Box::new(move |spool, _size| {
+                Box::pin(async move {
+                    storage
+                        .upload_path(&key, &spool, content_type.as_deref())
+                        .await
+                })
+            }),
+        )?;
+        Ok(Box::new(writer))
     }
 
     async fn upload_by_file(
@@ -257,13 +310,13 @@ impl Storage for DiskStorage {
         .await
     }
 
-    async fn get_object(&self, name: &str) -> Result<ObjectInfo, StorageError> {
+    async fn stat(&self, name: &str) -> Result<ObjectInfo, StorageError> {
         let path = self.path_of(name)?;
         let key = name.to_owned();
         blocking(move || {
             let metadata = std::fs::metadata(&path).map_err(|e| not_found_or_io(&path, e))?;
             if !metadata.is_file() {
-                return Err(StorageError::NotFound);
+                return Err(StorageError::not_found());
             }
             Ok(DiskStorage::info(&key, &metadata))
         })
@@ -275,7 +328,7 @@ impl Storage for DiskStorage {
         blocking(move || match std::fs::metadata(&path) {
             Ok(metadata) => Ok(metadata.is_file()),
             Err(error) => match not_found_or_io(&path, error) {
-                StorageError::NotFound => Ok(false),
+                e if e.kind() == ErrorKind::NotFound => Ok(false),
                 other => Err(other),
             },
         })
@@ -292,7 +345,7 @@ impl Storage for DiskStorage {
             match std::fs::remove_file(&path) {
                 Ok(()) => {}
                 Err(error) => match not_found_or_io(&path, error) {
-                    StorageError::NotFound => return Ok(()),
+                    e if e.kind() == ErrorKind::NotFound => return Ok(()),
                     other => return Err(other),
                 },
             }
@@ -302,18 +355,23 @@ impl Storage for DiskStorage {
         .await
     }
 
-    fn list(&self, prefix: &str) -> BoxStream<'static, Result<ObjectInfo, StorageError>> {
-        if let Err(error) = validate_prefix(prefix) {
+    fn list_with(&self, options: &ListOptions) -> ObjectStream {
+        if let Err(error) = validate_prefix(&options.prefix) {
             return stream::once(async move { Err(error) }).boxed();
         }
         let root = self.root.clone();
-        let prefix = prefix.to_owned();
-        stream::once(blocking(move || DiskStorage::list_blocking(&root, &prefix)))
-            .flat_map(|listed| match listed {
+        let options = options.clone();
+        stream::once(blocking(move || {
+            DiskStorage::list_blocking(&root, &options.prefix)
+                .map(|all| all.into_iter().filter(|o| options.admits(&o.key)).collect())
+        }))
+        .flat_map(
+            |listed: Result<Vec<ObjectInfo>, StorageError>| match listed {
                 Ok(items) => stream::iter(items.into_iter().map(Ok)).boxed(),
                 Err(error) => stream::once(async move { Err(error) }).boxed(),
-            })
-            .boxed()
+            },
+        )
+        .boxed()
     }
 
     async fn copy(&self, from: &str, to: &str) -> Result<(), StorageError> {

@@ -27,7 +27,7 @@ use super::dify::BatchStatus;
 use super::error::{redact_url, WorkflowError};
 use super::names::{contained_target, local_relative_path, segment_problem, MAX_KEY_BYTES};
 use super::plain_http;
-use crate::error::StorageError;
+use crate::error::ErrorKind;
 use crate::handle::{into_element_object, StorageHandle};
 use crate::oss::{OssConfig, OssStorage};
 use crate::storage::Storage;
@@ -472,7 +472,7 @@ impl OssStorage {
                         .await;
                     return Ok(TransferReport::from_files(vec![outcome]));
                 }
-                Err(StorageError::NotFound) => {}
+                Err(e) if e.kind() == ErrorKind::NotFound => {}
                 Err(e) => return Err(e.into()),
             }
         }
