@@ -38,6 +38,8 @@ mod list;
 mod oss;
 mod read;
 mod storage;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 mod types;
 pub mod workflows;
 mod write;
