@@ -118,9 +118,14 @@ fn too_large(size: u64) -> StorageError {
     ))
 }
 
+/// ETags are reported bare by every Type (plugins may quote theirs, as HTTP does).
+fn bare_etag(etag: &str) -> String {
+    etag.trim().trim_matches('"').to_owned()
+}
+
 fn object_info(meta: ObjectMeta) -> ObjectInfo {
     let mut info = ObjectInfo::new(meta.key, meta.size);
-    info.etag = meta.etag;
+    info.etag = meta.etag.as_deref().map(bare_etag);
     info.content_type = meta.content_type;
     info.last_modified = meta
         .last_modified_ms
@@ -226,7 +231,7 @@ impl Storage for PluginStorageAdapter {
             response.url.unwrap_or_else(|| self.url_of(name)),
             name,
             response.size,
-            response.etag,
+            bare_etag(&response.etag),
         );
         result.content_type = response.content_type;
         Ok(result)

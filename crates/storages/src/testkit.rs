@@ -615,14 +615,35 @@ impl Suite {
                 format!("listing {listed:?} differs from the stored keys {stored:?}"),
             );
         }
-        for bad in ["", "/absolute"] {
-            let outcome = self.store.upload_by_file(bad, b"x".to_vec(), None).await;
-            self.expect_kind(
+        let outcome = self.store.upload_by_file("", b"x".to_vec(), None).await;
+        self.expect_kind(check, "the empty key", outcome, ErrorKind::InvalidKey);
+        let absolute = format!("/{base}absolute");
+        match self
+            .store
+            .upload_by_file(&absolute, b"x".to_vec(), None)
+            .await
+        {
+            Ok(result) if result.key == absolute => {
+                if self.get(check, &absolute).await != b"x"[..] {
+                    self.fail(
+                        check,
+                        "a key with a leading `/` read back different content",
+                    );
+                }
+                let _ = self.store.delete(&absolute).await;
+            }
+            Ok(result) => self.fail(
                 check,
-                &format!("key {bad:?}"),
-                outcome,
-                ErrorKind::InvalidKey,
-            );
+                format!("{absolute:?} was stored as {:?}", result.key),
+            ),
+            Err(e) if e.kind() == ErrorKind::InvalidKey => {}
+            Err(e) => self.fail(
+                check,
+                format!(
+                    "{absolute:?}: expected success or invalid-key, got {} ({e})",
+                    e.kind()
+                ),
+            ),
         }
     }
 
