@@ -81,7 +81,8 @@ async fn upload_download_stat_delete_round_trip() {
     let info = store.get_object("docs/a.txt").await.expect("stat");
     assert_eq!(info.size, 5);
     assert_eq!(info.etag.as_deref(), Some(result.etag.as_str()));
-    assert_eq!(info.content_type.as_deref(), Some("text/plain"));
+    // The content type given at upload is kept (not re-guessed from the extension).
+    assert_eq!(info.content_type.as_deref(), Some("text/x-custom"));
     assert!(info.last_modified.is_some());
 
     assert_eq!(
@@ -98,21 +99,37 @@ async fn upload_download_stat_delete_round_trip() {
 }
 
 #[tokio::test]
-async fn content_type_defaults_follow_the_extension_then_octet_stream() {
-    let store = TestApp::new("{}").store();
+async fn content_type_defaults_are_those_of_oss_type() {
+    let app = TestApp::new("{}");
+    let store = app.store();
+    // Bytes without a content type are application/octet-stream, as on OSS.
     let json = store
         .upload_by_file("a.json", b"{}".to_vec(), None)
         .await
         .expect("upload");
-    assert_eq!(json.content_type.as_deref(), Some("application/json"));
-    let blob = store
-        .upload_by_file("blob", b"x".to_vec(), None)
-        .await
-        .expect("upload");
     assert_eq!(
-        blob.content_type.as_deref(),
+        json.content_type.as_deref(),
         Some("application/octet-stream")
     );
+    let info = store.get_object("a.json").await.expect("stat");
+    assert_eq!(
+        info.content_type.as_deref(),
+        Some("application/octet-stream")
+    );
+    // A local file without one is guessed from the key's extension, as OssType does.
+    let source = app.dir.path().join("source.bin");
+    std::fs::write(&source, b"{}").expect("source");
+    let uploaded = store
+        .upload_path("b.json", &source, None)
+        .await
+        .expect("upload_path");
+    assert_eq!(uploaded.content_type.as_deref(), Some("application/json"));
+    let info = store.get_object("b.json").await.expect("stat");
+    assert_eq!(info.content_type.as_deref(), Some("application/json"));
+    // A file put in the directory by hand is guessed from its extension.
+    std::fs::write(app.root().join("appData/storages/Files/c.html"), b"<p>").expect("by hand");
+    let info = store.get_object("c.html").await.expect("stat");
+    assert_eq!(info.content_type.as_deref(), Some("text/html"));
 }
 
 #[tokio::test]
