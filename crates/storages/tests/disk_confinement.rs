@@ -154,9 +154,14 @@ async fn links_are_never_listed_nor_entered() {
         .expect("upload");
     assert_eq!(keys(&store, "").await.expect("list"), ["real/a.txt"]);
     assert_eq!(keys(&store, "l").await.expect("list"), Vec::<String>::new());
-    assert_eq!(keys(&store, "pa").await.expect("list"), Vec::<String>::new());
+    assert_eq!(
+        keys(&store, "pa").await.expect("list"),
+        Vec::<String>::new()
+    );
     // Listing *through* the link agrees with `get`: refused, naming the link.
-    let error = keys(&store, "link/").await.expect_err("list through a link");
+    let error = keys(&store, "link/")
+        .await
+        .expect_err("list through a link");
     assert!(error.contains("is a symbolic link"), "{error}");
 }
 
@@ -211,6 +216,9 @@ async fn a_link_as_the_storage_directory_itself_is_followed() {
         .upload_by_file("k.txt", b"v".to_vec(), None)
         .await
         .expect("upload");
-    assert_eq!(std::fs::read(real.path().join("k.txt")).expect("file"), b"v");
+    assert_eq!(
+        std::fs::read(real.path().join("k.txt")).expect("file"),
+        b"v"
+    );
     assert_eq!(keys(&store, "").await.expect("list"), ["k.txt"]);
 }

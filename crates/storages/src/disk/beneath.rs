@@ -287,7 +287,9 @@ impl TempFile {
     }
 
     fn path(&self) -> PathBuf {
-        self.folder.path.join(self.name.as_deref().unwrap_or_default())
+        self.folder
+            .path
+            .join(self.name.as_deref().unwrap_or_default())
     }
 
     /// Renames the (finished) file to `target` in the same folder, atomically replacing an
@@ -306,8 +308,7 @@ impl TempFile {
         let Some(name) = self.name.take() else {
             return Ok(());
         };
-        if let Err(error) = rustix::fs::renameat(&self.folder.fd, &*name, &self.folder.fd, target)
-        {
+        if let Err(error) = rustix::fs::renameat(&self.folder.fd, &*name, &self.folder.fd, target) {
             let _ = self.folder.remove_file(&name);
             return Err(StorageError::io(target_path, error.into()));
         }

@@ -38,9 +38,8 @@ pub(crate) fn write_atomic_local(
         });
     };
     std::fs::create_dir_all(parent).map_err(|e| StorageError::io(parent, e))?;
-    let folder = Folder::open_local(parent)?.ok_or_else(|| {
-        StorageError::io(parent, io::Error::from(io::ErrorKind::NotFound))
-    })?;
+    let folder = Folder::open_local(parent)?
+        .ok_or_else(|| StorageError::io(parent, io::Error::from(io::ErrorKind::NotFound)))?;
     write_atomic_in(&folder, name, fill).map(|facts| facts.size)
 }
 

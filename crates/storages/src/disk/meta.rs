@@ -83,8 +83,10 @@ pub(crate) fn read(folder: &Folder, name: &str, facts: &FileFacts) -> Option<Sto
     let mut text = Vec::new();
     file.take(MAX_SIDECAR_BYTES).read_to_end(&mut text).ok()?;
     let sidecar: Sidecar = serde_json::from_slice(&text).ok()?;
-    (sidecar.version == SIDECAR_VERSION && sidecar.name == name && sidecar.stamp == Stamp::of(facts))
-        .then_some(sidecar.meta)
+    (sidecar.version == SIDECAR_VERSION
+        && sidecar.name == name
+        && sidecar.stamp == Stamp::of(facts))
+    .then_some(sidecar.meta)
 }
 
 /// Writes (atomically) the sidecar of the object `name` whose committed data has `facts`;

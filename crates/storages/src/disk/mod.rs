@@ -116,9 +116,7 @@ fn normalise_user_metadata(
         }
         if http::HeaderValue::from_str(value).is_err() {
             return Err(StorageError::InvalidArgument {
-                message: format!(
-                    "the value of user metadata {name:?} is not a valid header value"
-                ),
+                message: format!("the value of user metadata {name:?} is not a valid header value"),
             });
         }
         out.insert(lower, value.clone());
@@ -258,12 +256,7 @@ impl DiskStorage {
         let stored = meta::read(folder, name, facts).unwrap_or_default();
         let mut info = ObjectInfo::new(key, facts.size);
         info.etag = Some(etag_of(facts));
-        info.content_type = Some(
-            stored
-                .content_type
-                .clone()
-                .unwrap_or_else(|| mime_of(key)),
-        );
+        info.content_type = Some(stored.content_type.clone().unwrap_or_else(|| mime_of(key)));
         info.last_modified = Some(modified_of(facts));
         info.user_metadata = stored.user_metadata.clone();
         (info, stored)
