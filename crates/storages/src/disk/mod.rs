@@ -317,7 +317,9 @@ impl DiskStorage {
             // Missing, or a folder (not an object): nothing to delete, as on OSS.
             None | Some(FileType::Directory) => return Ok(()),
             Some(FileType::Symlink) => return Err(link_refused(&place.path())),
-            Some(_) => {}
+            Some(FileType::RegularFile) => {}
+            // A FIFO, socket or device is no object (`get` says not found): left alone.
+            Some(_) => return Ok(()),
         }
         place.folder().remove_file(place.leaf())?;
         meta::remove(place.folder(), place.leaf())?;
