@@ -12,6 +12,11 @@
 //!   of its data ([`meta`]).
 //! - Opening a storage sweeps away what killed uploads left behind ([`sweep`]).
 
+#[cfg(not(unix))]
+compile_error!(
+    "storages.DiskType needs a Unix platform: it confines keys with openat and O_NOFOLLOW"
+);
+
 mod beneath;
 mod fs;
 mod key;
