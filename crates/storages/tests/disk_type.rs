@@ -1,60 +1,13 @@
 //! storages.DiskType through the registry and a StorageHandle: every method, its config, and
 //! the keys it must refuse.
 
-use std::path::Path;
-
 use futures::TryStreamExt;
 use jitstore_element::App;
-use jitstore_storages::{Capability, StorageHandle, DEFAULT_SIGN_EXPIRES};
+use jitstore_storages::{Capability, DEFAULT_SIGN_EXPIRES};
 
-struct TestApp {
-    dir: tempfile::TempDir,
-}
+mod disk_support;
 
-impl TestApp {
-    fn new(config: &str) -> TestApp {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let element = dir.path().join("storages/Files");
-        std::fs::create_dir_all(&element).expect("mkdir");
-        std::fs::write(
-            element.join("e.json"),
-            r#"{"title": "Files", "type": "storages.DiskType", "backendBundleEntry": "."}"#,
-        )
-        .expect("e.json");
-        std::fs::write(element.join("Files.json"), config).expect("config");
-        TestApp { dir }
-    }
-
-    fn root(&self) -> std::path::PathBuf {
-        std::fs::canonicalize(self.dir.path()).expect("canonical")
-    }
-
-    fn store(&self) -> StorageHandle {
-        let app = App::builder(self.dir.path())
-            .env::<String, String>([])
-            .open()
-            .expect("opens");
-        let loaded = app.get_element("storages.Files").expect("builds");
-        StorageHandle::from_loaded(&loaded).expect("is a storage")
-    }
-}
-
-fn files_under(dir: &Path) -> Vec<String> {
-    let mut out: Vec<String> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            e.path()
-                .strip_prefix(dir)
-                .expect("under")
-                .display()
-                .to_string()
-        })
-        .collect();
-    out.sort();
-    out
-}
+use disk_support::{files_under, TestApp};
 
 #[tokio::test]
 async fn upload_download_stat_delete_round_trip() {

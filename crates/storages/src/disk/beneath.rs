@@ -129,7 +129,8 @@ impl Folder {
 
     /// Facts about the entry `name` in this folder, without following a link; `None` when
     /// there is no such entry.
-    pub fn entry(&self, name: &str) -> Result<Option<FileFacts>, StorageError> {
+    pub fn entry(&self, name: impl AsRef<Path>) -> Result<Option<FileFacts>, StorageError> {
+        let name = name.as_ref();
         match rustix::fs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW) {
             Ok(stat) => Ok(Some(FileFacts::from_stat(&stat))),
             Err(Errno::NOENT) => Ok(None),
@@ -223,7 +224,8 @@ impl Folder {
     }
 
     /// Removes the file (or link itself) `name`; a missing entry is not an error.
-    pub fn remove_file(&self, name: &str) -> Result<(), StorageError> {
+    pub fn remove_file(&self, name: impl AsRef<Path>) -> Result<(), StorageError> {
+        let name = name.as_ref();
         match rustix::fs::unlinkat(&self.fd, name, AtFlags::empty()) {
             Ok(()) | Err(Errno::NOENT) => Ok(()),
             Err(e) => Err(StorageError::io(self.path.join(name), e.into())),
@@ -294,7 +296,8 @@ impl TempFile {
 
     /// Renames the (finished) file to `target` in the same folder, atomically replacing an
     /// object there. A folder or a link at `target` is refused and left alone.
-    pub fn commit(mut self, target: &str) -> Result<(), StorageError> {
+    pub fn commit(mut self, target: impl AsRef<Path>) -> Result<(), StorageError> {
+        let target = target.as_ref();
         let target_path = self.folder.path.join(target);
         match self.folder.entry(target)?.map(|facts| facts.kind) {
             Some(FileType::Directory) => {

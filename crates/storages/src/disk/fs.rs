@@ -15,7 +15,7 @@ use crate::error::StorageError;
 /// temporary file, which the start-up sweep removes). Returns the facts of the new file.
 pub(crate) fn write_atomic_in(
     folder: &Folder,
-    name: &str,
+    name: impl AsRef<Path>,
     fill: impl FnOnce(&mut File) -> Result<u64, StorageError>,
 ) -> Result<FileFacts, StorageError> {
     let mut temp = folder.create_temp()?;
@@ -31,10 +31,9 @@ pub(crate) fn write_atomic_local(
     target: &Path,
     fill: impl FnOnce(&mut File) -> Result<u64, StorageError>,
 ) -> Result<u64, StorageError> {
-    let (Some(parent), Some(name)) = (target.parent(), target.file_name().and_then(|n| n.to_str()))
-    else {
+    let (Some(parent), Some(name)) = (target.parent(), target.file_name()) else {
         return Err(StorageError::InvalidArgument {
-            message: format!("{} is not a file path with a UTF-8 name", target.display()),
+            message: format!("{} is not a file path", target.display()),
         });
     };
     std::fs::create_dir_all(parent).map_err(|e| StorageError::io(parent, e))?;

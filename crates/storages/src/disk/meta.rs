@@ -118,5 +118,5 @@ pub(crate) fn write(
 
 /// Removes the sidecar of the object `name` (missing is fine).
 pub(crate) fn remove(folder: &Folder, name: &str) -> Result<(), StorageError> {
-    folder.remove_file(&sidecar_name(name))
+    folder.remove_file(sidecar_name(name))
 }
