@@ -120,3 +120,27 @@ pub(crate) fn write(
 pub(crate) fn remove(folder: &Folder, name: &str) -> Result<(), StorageError> {
     folder.remove_file(sidecar_name(name))
 }
+
+/// User metadata as OSS keeps it: names lower-case, and names and values that fit in an HTTP
+/// header (`x-oss-meta-<name>: <value>`), so what DiskType accepts OssType accepts too.
+pub(crate) fn normalise_user_metadata(
+    metadata: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, StorageError> {
+    let mut out = BTreeMap::new();
+    for (name, value) in metadata {
+        let lower = name.trim().to_ascii_lowercase();
+        let header = format!("x-oss-meta-{lower}");
+        if lower.is_empty() || http::HeaderName::from_bytes(header.as_bytes()).is_err() {
+            return Err(StorageError::InvalidArgument {
+                message: format!("user metadata name {name:?} is not a valid header name"),
+            });
+        }
+        if http::HeaderValue::from_str(value).is_err() {
+            return Err(StorageError::InvalidArgument {
+                message: format!("the value of user metadata {name:?} is not a valid header value"),
+            });
+        }
+        out.insert(lower, value.clone());
+    }
+    Ok(out)
+}
