@@ -61,7 +61,30 @@ pub struct DiskConfig {
     pub directory: Option<String>,
 }
 
-/// A storage on a local directory.
+/// A storage on a local directory (`storages.DiskType`). Every key is resolved beneath the
+/// directory without following symbolic links; content type and user metadata are kept.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use bytes::Bytes;
+/// use jitstore_storages::{DiskStorage, Storage, UploadOptions};
+///
+/// let dir = tempfile::tempdir()?;
+/// let disk = DiskStorage::new(dir.path())?;
+/// let mut options = UploadOptions::content_type("text/markdown");
+/// options.user_metadata.insert("owner".into(), "ana".into());
+/// disk.upload_with("docs/a.md", Bytes::from_static(b"# hi"), &options).await?;
+/// let info = disk.get_object("docs/a.md").await?;
+/// assert_eq!(info.content_type.as_deref(), Some("text/markdown"));
+/// assert_eq!(info.user_metadata["owner"], "ana");
+///
+/// // A link beneath the directory is never followed, even to read.
+/// std::os::unix::fs::symlink("/etc", dir.path().join("etc"))?;
+/// let error = disk.download("etc/hostname").await.unwrap_err();
+/// assert!(error.to_string().contains("is a symbolic link"));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct DiskStorage {
     root: PathBuf,

@@ -27,7 +27,8 @@ pub(crate) struct OpenObject {
     pub file: File,
     /// Size, ETag, time, content type, user metadata.
     pub info: ObjectInfo,
-    /// The stored content type, when one was given at upload (not guessed).
+    /// What the sidecar holds (empty when there is none): the content type given at upload,
+    /// if it differs from the guess, and the user metadata.
     pub stored: StoredMeta,
 }
 
