@@ -107,7 +107,7 @@ pub(crate) fn write(
         stamp: Stamp::of(facts),
         meta: meta.clone(),
     };
-    let text = serde_json::to_vec(&sidecar).map_err(|e| StorageError::unexpected(e))?;
+    let text = serde_json::to_vec(&sidecar).map_err(StorageError::unexpected)?;
     let mut temp = folder.create_temp()?;
     temp.file_mut()
         .write_all(&text)

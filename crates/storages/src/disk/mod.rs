@@ -131,7 +131,7 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, StorageError> {
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| StorageError::unexpected(e))?
+        .map_err(StorageError::unexpected)?
 }
 
 #[async_trait]
