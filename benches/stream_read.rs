@@ -59,6 +59,21 @@ fn store(endpoint: &str) -> Result<StorageHandle, Box<dyn std::error::Error>> {
     ))
 }
 
+/// A `VmHWM`/`VmRSS` figure of this process from `/proc/self/status`, in KiB (0 if absent).
+fn status_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|text| {
+            text.lines().find_map(|line| {
+                line.strip_prefix(field)?
+                    .strip_prefix(':')
+                    .map(str::to_owned)
+            })
+        })
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
 async fn drain(
     store: &StorageHandle,
     key: &str,
@@ -132,10 +147,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             tracing::subscriber::set_global_default(subscriber)?;
             let store = store(arg(1)?)?;
             let last: u64 = arg(3)?.parse()?;
+            // Warm the runtime, TLS-free HTTP client and connection pool with a HEAD, so the
+            // figures below are what the ranged read itself adds.
+            store.stat(arg(2)?).await?;
+            let before = status_kib("VmHWM");
+            let counted = requests.load(Ordering::Relaxed);
             let bytes = drain(&store, arg(2)?, ReadOptions::range(ByteRange::Last(last))).await?;
+            let after = status_kib("VmHWM");
             println!(
-                "read-last {bytes} bytes with {} request(s)",
-                requests.load(Ordering::Relaxed)
+                "read-last {bytes} bytes with {} request(s); peak RSS {before} KiB before the read, {after} KiB after (+{} KiB)",
+                requests.load(Ordering::Relaxed) - counted,
+                after.saturating_sub(before)
             );
         }
         other => return Err(format!("unknown subcommand {other:?}").into()),
