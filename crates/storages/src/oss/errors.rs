@@ -16,7 +16,12 @@ pub(crate) fn map(error: OssError) -> StorageError {
         request_id: s.request_id.clone(),
     });
     let temporary = error.is_retryable() || kind.is_temporary_by_default();
-    let mapped = StorageError::new(kind, "")
+    // The OSS error's text says the rest; a failed check is named as such.
+    let message = match kind {
+        ErrorKind::Integrity => "integrity check failed",
+        _ => "",
+    };
+    let mapped = StorageError::new(kind, message)
         .with_temporary(temporary)
         .with_source(error);
     match service {
