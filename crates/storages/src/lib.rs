@@ -1,10 +1,14 @@
 //! The `storages` element family of jitstore: the `storages.Meta` interface and its Types.
 //!
-//! [`Storage`] is JitAI's storage interface (`upload_by_file`, `get_sign_url`, `download`,
-//! `get_object`, `delete`, plus `exists`, `list`, streaming `upload_path`/`download_to`), with
-//! a [capability list](Capabilities) and clear "unsupported" errors for what a Type cannot do.
+//! [`Storage`] is a small streaming core every Type implements (`stat`, ranged and conditional
+//! `read`, a streaming `write`, `delete`, `list_with`, `list_with_delimiter`) with JitAI's
+//! storage interface built on it (`upload_by_file`, `get_sign_url`, `download`, `get_object`,
+//! `delete`, plus `exists`, `list`, `upload_path`/`download_to`), [capabilities with
+//! limits](Capabilities) and [`ErrorKind::Unsupported`] for what a Type cannot do.
 //! [`StorageHandle`] is what users hold: it applies JitAI's defaults and names the element,
-//! the Type, the operation and the key in every [`Error`]. This crate declares the framework
+//! the Type, the operation and the key in every [`Error`], whose [`ErrorKind`] and
+//! `is_temporary()` tell a host whether to retry, report or give up. The behaviour suite every
+//! Type must pass is `testkit` (feature `testkit`). This crate declares the framework
 //! elements `storages.Meta`, `storages.OssType` and `storages.DiskType` and registers
 //! [`DiskStorage`] as `storages.DiskType`.
 //!
