@@ -20,7 +20,8 @@ use tokio::io::AsyncWriteExt;
 use crate::error::{ErrorKind, StorageError};
 use crate::types::UploadResult;
 
-/// The writer of one object (see the [module docs](self)).
+/// The writer of one object: bytes in order, bounded memory, visible only at `finish`, nothing
+/// left behind when dropped unfinished or aborted.
 #[async_trait]
 pub trait ObjectWriter: Send {
     /// Appends `data` to the object. May upload a part (or write to a temporary file) before
