@@ -7,11 +7,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use futures::stream::{self, BoxStream, StreamExt};
+use futures::stream::{self, StreamExt};
 use jitstore_element::{BoxError, ElementObject, PluginCallError, PluginInterface, PluginObject};
 use jitstore_storages::{
-    into_element_object, Capabilities, Capability, ObjectInfo, Operation, Storage, StorageError,
-    UploadResult,
+    into_element_object, Capabilities, Capability, ErrorKind, Limits, ListOptions, ObjectInfo,
+    ObjectStream, ObjectWriter, Operation, ReadOptions, ReadResult, SpooledWriter, Storage,
+    StorageError, UploadOptions, UploadResult,
 };
 
 use crate::protocol::{
@@ -52,7 +53,8 @@ impl PluginStorageAdapter {
         let capabilities = PROTOCOL_CAPABILITIES
             .into_iter()
             .filter(|c| declared.capabilities.iter().any(|name| name == c.as_str()))
-            .fold(Capabilities::default(), Capabilities::with);
+            .fold(Capabilities::default(), Capabilities::with)
+            .with_limits(protocol_limits());
         Ok(PluginStorageAdapter {
             object,
             capabilities,
@@ -73,7 +75,7 @@ impl PluginStorageAdapter {
         let object = self.object.clone();
         let result = tokio::task::spawn_blocking(move || object.call(name, &input))
             .await
-            .map_err(|e| StorageError::Other(Box::new(e)))?;
+            .map_err(StorageError::unexpected)?;
         result.map_err(|error| storage_error(operation, error))
     }
 
@@ -82,22 +84,28 @@ impl PluginStorageAdapter {
     }
 }
 
+/// What `storages.Meta/1` can move through the ABI: whole objects up to its size limit.
+fn protocol_limits() -> Limits {
+    let mut limits = Limits::default();
+    limits.max_object_size = Some(MAX_OBJECT_SIZE);
+    limits.max_single_write_size = Some(MAX_OBJECT_SIZE);
+    limits
+}
+
+/// The plugin's status code decides the kind; the plugin's error stays the source.
 fn storage_error(operation: Operation, error: PluginCallError) -> StorageError {
-    match error.status {
-        STATUS_NOT_FOUND => StorageError::NotFound,
-        STATUS_INVALID_KEY => StorageError::InvalidKey {
-            reason: error.message,
-        },
-        STATUS_INVALID_ARGUMENT => StorageError::InvalidArgument {
-            message: error.message,
-        },
-        STATUS_UNSUPPORTED => StorageError::Unsupported { operation },
-        _ => StorageError::Other(Box::new(error)),
-    }
+    let kind = match error.status {
+        STATUS_NOT_FOUND => ErrorKind::NotFound,
+        STATUS_INVALID_KEY => ErrorKind::InvalidKey,
+        STATUS_INVALID_ARGUMENT => ErrorKind::InvalidArgument,
+        STATUS_UNSUPPORTED => return StorageError::unsupported(operation).with_source(error),
+        _ => ErrorKind::Unexpected,
+    };
+    StorageError::new(kind, "").with_source(error)
 }
 
 fn protocol_error(message: String) -> StorageError {
-    StorageError::Other(message.into())
+    StorageError::new(ErrorKind::Unexpected, "plugin protocol").with_source(message)
 }
 
 fn request(header: &impl serde::Serialize, body: &[u8]) -> Result<Vec<u8>, StorageError> {
@@ -105,16 +113,19 @@ fn request(header: &impl serde::Serialize, body: &[u8]) -> Result<Vec<u8>, Stora
 }
 
 fn too_large(size: u64) -> StorageError {
-    StorageError::InvalidArgument {
-        message: format!(
-            "{size} bytes: plugin storages (storages.Meta/1) transfer whole objects of at most {MAX_OBJECT_SIZE} bytes"
-        ),
-    }
+    StorageError::invalid_argument(format!(
+        "{size} bytes: plugin storages (storages.Meta/1) transfer whole objects of at most {MAX_OBJECT_SIZE} bytes"
+    ))
+}
+
+/// ETags are reported bare by every Type (plugins may quote theirs, as HTTP does).
+fn bare_etag(etag: &str) -> String {
+    etag.trim().trim_matches('"').to_owned()
 }
 
 fn object_info(meta: ObjectMeta) -> ObjectInfo {
     let mut info = ObjectInfo::new(meta.key, meta.size);
-    info.etag = meta.etag;
+    info.etag = meta.etag.as_deref().map(bare_etag);
     info.content_type = meta.content_type;
     info.last_modified = meta
         .last_modified_ms
@@ -131,6 +142,72 @@ impl Storage for PluginStorageAdapter {
 
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         Some(self)
+    }
+
+    async fn stat(&self, name: &str) -> Result<ObjectInfo, StorageError> {
+        let header = KeyRequest {
+            key: name.to_owned(),
+        };
+        let output = self
+            .call(Operation::Stat, OP_HEAD, request(&header, &[])?)
+            .await?;
+        let meta: ObjectMeta = decode_response(&output).map_err(protocol_error)?;
+        Ok(object_info(meta))
+    }
+
+    /// `storages.Meta/1` moves whole objects: the metadata (HEAD), then the object (GET),
+    /// sliced to the range.
+    async fn read(&self, name: &str, options: &ReadOptions) -> Result<ReadResult, StorageError> {
+        if let Some(range) = &options.range {
+            range.validate()?;
+        }
+        let info = self.stat(name).await?;
+        options.check_conditions(info.etag.as_deref())?;
+        let data = self.download(name).await?;
+        let mut info = info;
+        info.size = data.len() as u64;
+        let range = match &options.range {
+            Some(range) => range.resolve(info.size)?,
+            None => 0..info.size,
+        };
+        let (start, end) = (
+            usize::try_from(range.start).unwrap_or(usize::MAX),
+            usize::try_from(range.end).unwrap_or(usize::MAX),
+        );
+        let body = data.slice(start.min(data.len())..end.min(data.len()));
+        let stream = stream::iter([Ok(body)]).boxed();
+        Ok(ReadResult::new(info, range, stream))
+    }
+
+    /// Spools to a temporary file, then one `put` of at most the protocol's object size.
+    async fn write(
+        &self,
+        name: &str,
+        options: &UploadOptions,
+    ) -> Result<Box<dyn ObjectWriter>, StorageError> {
+        if !options.user_metadata.is_empty() {
+            return Err(StorageError::unsupported(Operation::UploadWith));
+        }
+        let adapter = self.clone();
+        let key = name.to_owned();
+        let content_type = options.content_type.clone();
+        let writer = SpooledWriter::new(
+            None,
+            Box::new(move |spool, size| {
+                Box::pin(async move {
+                    if size > MAX_OBJECT_SIZE {
+                        return Err(too_large(size));
+                    }
+                    let data = tokio::fs::read(&spool)
+                        .await
+                        .map_err(|e| StorageError::io(&spool, e))?;
+                    adapter
+                        .upload_by_file(&key, Bytes::from(data), content_type.as_deref())
+                        .await
+                })
+            }),
+        )?;
+        Ok(Box::new(writer))
     }
 
     async fn upload_by_file(
@@ -154,7 +231,7 @@ impl Storage for PluginStorageAdapter {
             response.url.unwrap_or_else(|| self.url_of(name)),
             name,
             response.size,
-            response.etag,
+            bare_etag(&response.etag),
         );
         result.content_type = response.content_type;
         Ok(result)
@@ -195,18 +272,7 @@ impl Storage for PluginStorageAdapter {
         let target = path.to_path_buf();
         tokio::task::spawn_blocking(move || write_atomically(&target, &data))
             .await
-            .map_err(|e| StorageError::Other(Box::new(e)))?
-    }
-
-    async fn get_object(&self, name: &str) -> Result<ObjectInfo, StorageError> {
-        let header = KeyRequest {
-            key: name.to_owned(),
-        };
-        let output = self
-            .call(Operation::GetObject, OP_HEAD, request(&header, &[])?)
-            .await?;
-        let meta: ObjectMeta = decode_response(&output).map_err(protocol_error)?;
-        Ok(object_info(meta))
+            .map_err(StorageError::unexpected)?
     }
 
     async fn delete(&self, name: &str) -> Result<(), StorageError> {
@@ -218,11 +284,12 @@ impl Storage for PluginStorageAdapter {
         Ok(())
     }
 
-    fn list(&self, prefix: &str) -> BoxStream<'static, Result<ObjectInfo, StorageError>> {
+    fn list_with(&self, options: &ListOptions) -> ObjectStream {
         let adapter = self.clone();
         let header = ListRequest {
-            prefix: prefix.to_owned(),
+            prefix: options.prefix.clone(),
         };
+        let options = options.clone();
         stream::once(async move {
             let output = adapter
                 .call(Operation::List, OP_LIST, request(&header, &[])?)
@@ -230,10 +297,16 @@ impl Storage for PluginStorageAdapter {
             let entries: Vec<ObjectMeta> = decode_response(&output).map_err(protocol_error)?;
             Ok::<_, StorageError>(entries)
         })
-        .flat_map(|listed| match listed {
-            Ok(entries) => {
-                stream::iter(entries.into_iter().map(|m| Ok(object_info(m)))).left_stream()
-            }
+        .flat_map(move |listed| match listed {
+            Ok(entries) => stream::iter(
+                entries
+                    .into_iter()
+                    .filter(|m| options.admits(&m.key))
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .map(|m| Ok(object_info(m))),
+            )
+            .left_stream(),
             Err(error) => stream::iter([Err(error)]).right_stream(),
         })
         .boxed()
