@@ -9,14 +9,15 @@
 //! storages/Scratch/Scratch.json  {"maxBytes": 1048576}
 //! ```
 //!
-//! Each instance holds its objects in memory for the life of the app. Config: `maxBytes`
+//! Each instance holds its objects in memory for the life of the app, as the chunks they
+//! arrived in; bodies cross the plugin boundary a chunk at a time in both directions. The
+//! extension operation [`OP_TRANSFER_STATS`] reports what the store saw of those chunks. Config: `maxBytes`
 //! (optional): the most bytes the instance stores; a write beyond it is refused. The plugin
 //! depends only on `jitstore-element` and `jitstore-storages-plugin` without host features:
 //! it neither needs nor carries the host's async runtime.
 //!
-//! The cargo features `abi-mismatch`, `no-entry`, `wrong-type-name`, `panic-in-factory` and
-//! `panic-in-call`
-//! build deliberately broken variants that the loader's tests use; `oss-type` builds the same
+//! The cargo features `abi-mismatch`, `no-entry`, `wrong-type-name`, `panic-in-factory`,
+//! `panic-in-call` and `retired-interface` build deliberately broken variants that the loader's tests use; `oss-type` builds the same
 //! store as an implementation of `storages.OssType`, for an app whose `storages/OssType`
 //! element names the library (an app-level override of the official Type).
 
@@ -24,7 +25,7 @@
 
 mod store;
 
-pub use store::{MemoryConfig, MemoryStore};
+pub use store::{MemoryConfig, MemoryStore, TransferStats, OP_TRANSFER_STATS};
 
 use jitstore_element::{PluginRequest, PluginType};
 use jitstore_storages_plugin::{StorageInstance, STORAGE_INTERFACE};
@@ -39,13 +40,21 @@ pub const TYPE_NAME: &str = "storages.OtherMemoryType";
 #[cfg(all(feature = "oss-type", not(feature = "wrong-type-name")))]
 pub const TYPE_NAME: &str = "storages.OssType";
 
+/// The interface this library declares.
+#[cfg(not(feature = "retired-interface"))]
+pub const INTERFACE: &str = STORAGE_INTERFACE;
+/// The interface the variant built "for an older jitstore" declares: the retired
+/// `storages.Meta/1`, which hosts refuse.
+#[cfg(feature = "retired-interface")]
+pub const INTERFACE: &str = jitstore_storages_plugin::protocol::RETIRED_STORAGE_INTERFACES[0];
+
 /// `storages.MemoryType`.
 #[derive(Debug)]
 pub struct MemoryType;
 
 impl PluginType for MemoryType {
     const TYPE_NAME: &'static str = TYPE_NAME;
-    const INTERFACE: &'static str = STORAGE_INTERFACE;
+    const INTERFACE: &'static str = INTERFACE;
     type Instance = StorageInstance<MemoryStore>;
 
     fn create(request: &PluginRequest<'_>) -> Result<Self::Instance, String> {
@@ -54,7 +63,7 @@ impl PluginType for MemoryType {
         }
         let config = MemoryConfig::parse(request.config_json)
             .map_err(|e| format!("{} config: {e}", request.element))?;
-        Ok(StorageInstance(MemoryStore::new(config)))
+        Ok(StorageInstance::new(MemoryStore::new(config)))
     }
 }
 

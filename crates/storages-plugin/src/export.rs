@@ -1,13 +1,20 @@
-//! The plugin side: implement [`PluginStorage`] and expose it as a
+//! The plugin side: implement [`PluginStorage`] (with a [`PluginReader`] and a
+//! [`PluginWriter`] per transfer) and expose it as a
 //! [`PluginType`](jitstore_element::PluginType) whose instance is a [`StorageInstance`].
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, MutexGuard};
 
 use jitstore_element::{PluginFailure, PluginInstance};
 use serde::Serialize;
 
 use crate::protocol::{
-    decode_request, CapabilitiesResponse, KeyRequest, ListRequest, ObjectMeta, PutRequest,
-    PutResponse, OP_CAPABILITIES, OP_DELETE, OP_GET, OP_HEAD, OP_LIST, OP_PUT,
-    STATUS_INVALID_ARGUMENT, STATUS_INVALID_KEY, STATUS_NOT_FOUND, STATUS_UNSUPPORTED,
+    decode_request, CapabilitiesResponse, HandleRequest, KeyRequest, ListRequest, ObjectMeta,
+    PutRequest, PutResponse, ReadOpened, ReadRequest, WriteOpened, MAX_CHUNK_SIZE,
+    MAX_OPEN_TRANSFERS, OP_CAPABILITIES, OP_DELETE, OP_HEAD, OP_LIST, OP_READ, OP_READ_CLOSE,
+    OP_READ_OPEN, OP_WRITE, OP_WRITE_ABORT, OP_WRITE_FINISH, OP_WRITE_OPEN,
+    STATUS_INVALID_ARGUMENT, STATUS_INVALID_KEY, STATUS_NOT_FOUND, STATUS_TOO_MANY_TRANSFERS,
+    STATUS_UNKNOWN_HANDLE, STATUS_UNSUPPORTED,
 };
 
 /// Why a plugin storage operation failed.
@@ -41,9 +48,43 @@ impl From<PluginStorageError> for PluginFailure {
     }
 }
 
-/// A storage implemented inside a plugin library: synchronous, whole objects.
+/// Reads one opened object version, a chunk at a time, at the offsets the host asks for.
+pub trait PluginReader: Send + 'static {
+    /// Fills `buf` with the object's bytes from `offset`; returns how many it filled (0 only
+    /// at or past the end of the object).
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, PluginStorageError>;
+}
+
+/// Writes one object, a chunk at a time. Dropping it without [`finish`](Self::finish) must
+/// leave nothing behind (as [`abort`](Self::abort) does).
+pub trait PluginWriter: Send + 'static {
+    /// Appends `data` to the object.
+    fn write(&mut self, data: &[u8]) -> Result<(), PluginStorageError>;
+
+    /// Completes the object: it appears, replacing any previous object under its key.
+    fn finish(self: Box<Self>) -> Result<PutResponse, PluginStorageError>;
+
+    /// Abandons the object; the default drops the writer.
+    fn abort(self: Box<Self>) -> Result<(), PluginStorageError> {
+        Ok(())
+    }
+}
+
+/// What [`PluginStorage::open_write`] is told about the object to write.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteRequest<'a> {
+    /// The object key.
+    pub key: &'a str,
+    /// The content type, when the caller gave one.
+    pub content_type: Option<&'a str>,
+    /// User metadata (empty unless the storage declares `user-metadata`).
+    pub user_metadata: &'a BTreeMap<String, String>,
+}
+
+/// A storage implemented inside a plugin library: synchronous calls, bodies streamed in chunks
+/// through a [`PluginReader`] or [`PluginWriter`] per transfer.
 pub trait PluginStorage: Send + Sync + 'static {
-    /// Capability names (`read`, `write`, `delete`, `list`, `content-type`, ...).
+    /// Capability names (`read`, `write`, `delete`, `list`, `content-type`, `user-metadata`).
     fn capabilities(&self) -> Vec<String> {
         ["read", "write", "delete", "list"]
             .into_iter()
@@ -51,16 +92,24 @@ pub trait PluginStorage: Send + Sync + 'static {
             .collect()
     }
 
-    /// Stores `data` under `key`.
-    fn put(
+    /// The largest object the storage keeps, when it has a limit (reported to the host's
+    /// capability limits).
+    fn max_object_size(&self) -> Option<u64> {
+        None
+    }
+
+    /// Opens the current version of `key` for reading: its metadata and a reader of exactly
+    /// that version (a later write does not change what the reader returns).
+    fn open_read(
         &self,
         key: &str,
-        data: &[u8],
-        content_type: Option<&str>,
-    ) -> Result<PutResponse, PluginStorageError>;
+    ) -> Result<(ObjectMeta, Box<dyn PluginReader>), PluginStorageError>;
 
-    /// The object's bytes.
-    fn get(&self, key: &str) -> Result<Vec<u8>, PluginStorageError>;
+    /// Starts writing an object.
+    fn open_write(
+        &self,
+        request: &WriteRequest<'_>,
+    ) -> Result<Box<dyn PluginWriter>, PluginStorageError>;
 
     /// The object's metadata.
     fn head(&self, key: &str) -> Result<ObjectMeta, PluginStorageError>;
@@ -70,11 +119,172 @@ pub trait PluginStorage: Send + Sync + 'static {
 
     /// Objects whose key starts with `prefix`, in key order.
     fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, PluginStorageError>;
+
+    /// Operations of the storage's own, beyond the protocol (diagnostics, say): called for
+    /// any operation name the protocol does not define. The default knows none.
+    fn extension(
+        &self,
+        operation: &str,
+        input: &[u8],
+        output: &mut Vec<u8>,
+    ) -> Result<(), PluginFailure> {
+        let _ = (input, output);
+        Err(PluginFailure::unknown_operation(operation))
+    }
 }
 
-/// Serves the `storages.Meta/1` operations of a [`PluginStorage`].
-#[derive(Debug)]
-pub struct StorageInstance<S>(pub S);
+/// The open transfers of one instance, by handle.
+#[derive(Default)]
+struct Transfers {
+    next: u64,
+    readers: HashMap<u64, Box<dyn PluginReader>>,
+    writers: HashMap<u64, Box<dyn PluginWriter>>,
+}
+
+impl Transfers {
+    fn open_slot(&mut self) -> Result<u64, PluginFailure> {
+        if self.readers.len() + self.writers.len() >= MAX_OPEN_TRANSFERS {
+            return Err(PluginFailure::with_status(
+                STATUS_TOO_MANY_TRANSFERS,
+                format!("{MAX_OPEN_TRANSFERS} transfers are already open"),
+            ));
+        }
+        self.next += 1;
+        Ok(self.next)
+    }
+}
+
+fn unknown_handle(handle: u64) -> PluginFailure {
+    PluginFailure::with_status(
+        STATUS_UNKNOWN_HANDLE,
+        format!("no open transfer with handle {handle} (closed, finished, aborted or in use)"),
+    )
+}
+
+/// Serves the `storages.Meta/2` operations of a [`PluginStorage`], keeping its open
+/// transfers (dropped, so aborted, with the instance).
+pub struct StorageInstance<S> {
+    storage: S,
+    transfers: Mutex<Transfers>,
+}
+
+impl<S: std::fmt::Debug> std::fmt::Debug for StorageInstance<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StorageInstance")
+            .field("storage", &self.storage)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: PluginStorage> StorageInstance<S> {
+    /// Serves `storage`.
+    pub fn new(storage: S) -> StorageInstance<S> {
+        StorageInstance {
+            storage,
+            transfers: Mutex::new(Transfers::default()),
+        }
+    }
+
+    /// The storage served.
+    pub fn storage(&self) -> &S {
+        &self.storage
+    }
+
+    fn transfers(&self) -> MutexGuard<'_, Transfers> {
+        self.transfers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn read_open(&self, input: &[u8], output: &mut Vec<u8>) -> Result<(), PluginFailure> {
+        let (request, _): (KeyRequest, _) = decode_request(input).map_err(bad_request)?;
+        let handle = self.transfers().open_slot()?;
+        let (meta, reader) = self.storage.open_read(&request.key)?;
+        self.transfers().readers.insert(handle, reader);
+        json(&ReadOpened { handle, meta }, output)
+    }
+
+    /// Reads one chunk; the reader is taken out of the table meanwhile, so slow reads of one
+    /// transfer do not hold up the others.
+    fn read(&self, input: &[u8], output: &mut Vec<u8>) -> Result<(), PluginFailure> {
+        let (request, _): (ReadRequest, _) = decode_request(input).map_err(bad_request)?;
+        let Some(mut reader) = self.transfers().readers.remove(&request.handle) else {
+            return Err(unknown_handle(request.handle));
+        };
+        let max = usize::try_from(request.max.min(MAX_CHUNK_SIZE)).unwrap_or(usize::MAX);
+        let start = output.len();
+        output.resize(start + max, 0);
+        let mut filled = 0;
+        let mut outcome = Ok(());
+        while filled < max {
+            match reader.read_at(
+                request.offset + filled as u64,
+                &mut output[start + filled..],
+            ) {
+                Ok(0) => break,
+                Ok(n) => filled += n.min(max - filled),
+                Err(error) => {
+                    outcome = Err(error.into());
+                    break;
+                }
+            }
+        }
+        output.truncate(start + filled);
+        self.transfers().readers.insert(request.handle, reader);
+        outcome
+    }
+
+    fn read_close(&self, input: &[u8], output: &mut Vec<u8>) -> Result<(), PluginFailure> {
+        let (request, _): (HandleRequest, _) = decode_request(input).map_err(bad_request)?;
+        let reader = self.transfers().readers.remove(&request.handle);
+        drop(reader.ok_or_else(|| unknown_handle(request.handle))?);
+        output.extend_from_slice(b"{}");
+        Ok(())
+    }
+
+    fn write_open(&self, input: &[u8], output: &mut Vec<u8>) -> Result<(), PluginFailure> {
+        let (request, _): (PutRequest, _) = decode_request(input).map_err(bad_request)?;
+        let handle = self.transfers().open_slot()?;
+        let writer = self.storage.open_write(&WriteRequest {
+            key: &request.key,
+            content_type: request.content_type.as_deref(),
+            user_metadata: &request.user_metadata,
+        })?;
+        self.transfers().writers.insert(handle, writer);
+        json(&WriteOpened { handle }, output)
+    }
+
+    fn write(&self, input: &[u8], output: &mut Vec<u8>) -> Result<(), PluginFailure> {
+        let (request, body): (HandleRequest, _) = decode_request(input).map_err(bad_request)?;
+        let Some(mut writer) = self.transfers().writers.remove(&request.handle) else {
+            return Err(unknown_handle(request.handle));
+        };
+        let outcome = writer.write(body);
+        self.transfers().writers.insert(request.handle, writer);
+        outcome?;
+        output.extend_from_slice(b"{}");
+        Ok(())
+    }
+
+    fn write_finish(&self, input: &[u8], output: &mut Vec<u8>) -> Result<(), PluginFailure> {
+        let (request, _): (HandleRequest, _) = decode_request(input).map_err(bad_request)?;
+        let writer = self.transfers().writers.remove(&request.handle);
+        let response = writer
+            .ok_or_else(|| unknown_handle(request.handle))?
+            .finish()?;
+        json(&response, output)
+    }
+
+    fn write_abort(&self, input: &[u8], output: &mut Vec<u8>) -> Result<(), PluginFailure> {
+        let (request, _): (HandleRequest, _) = decode_request(input).map_err(bad_request)?;
+        let writer = self.transfers().writers.remove(&request.handle);
+        writer
+            .ok_or_else(|| unknown_handle(request.handle))?
+            .abort()?;
+        output.extend_from_slice(b"{}");
+        Ok(())
+    }
+}
 
 fn json(value: &impl Serialize, output: &mut Vec<u8>) -> Result<(), PluginFailure> {
     serde_json::to_writer(output, value)
@@ -92,25 +302,15 @@ impl<S: PluginStorage> PluginInstance for StorageInstance<S> {
         input: &[u8],
         output: &mut Vec<u8>,
     ) -> Result<(), PluginFailure> {
-        let storage = &self.0;
+        let storage = &self.storage;
         match operation {
             OP_CAPABILITIES => json(
                 &CapabilitiesResponse {
                     capabilities: storage.capabilities(),
+                    max_object_size: storage.max_object_size(),
                 },
                 output,
             ),
-            OP_PUT => {
-                let (request, body): (PutRequest, _) =
-                    decode_request(input).map_err(bad_request)?;
-                let response = storage.put(&request.key, body, request.content_type.as_deref())?;
-                json(&response, output)
-            }
-            OP_GET => {
-                let (request, _): (KeyRequest, _) = decode_request(input).map_err(bad_request)?;
-                output.extend_from_slice(&storage.get(&request.key)?);
-                Ok(())
-            }
             OP_HEAD => {
                 let (request, _): (KeyRequest, _) = decode_request(input).map_err(bad_request)?;
                 json(&storage.head(&request.key)?, output)
@@ -125,7 +325,14 @@ impl<S: PluginStorage> PluginInstance for StorageInstance<S> {
                 let (request, _): (ListRequest, _) = decode_request(input).map_err(bad_request)?;
                 json(&storage.list(&request.prefix)?, output)
             }
-            other => Err(PluginFailure::unknown_operation(other)),
+            OP_READ_OPEN => self.read_open(input, output),
+            OP_READ => self.read(input, output),
+            OP_READ_CLOSE => self.read_close(input, output),
+            OP_WRITE_OPEN => self.write_open(input, output),
+            OP_WRITE => self.write(input, output),
+            OP_WRITE_FINISH => self.write_finish(input, output),
+            OP_WRITE_ABORT => self.write_abort(input, output),
+            other => storage.extension(other, input, output),
         }
     }
 }
