@@ -1,5 +1,7 @@
 //! `storages.MemoryType` as a plugin: an in-memory storage Type built as a `cdylib` and loaded
-//! by jitstore from an app folder.
+//! by jitstore from an app folder. The library also implements `storages.FolderType` (objects
+//! as files in a folder, config `{"root": "<folder>"}`), a store whose memory stays bounded
+//! whatever the object size.
 //!
 //! ```text
 //! storages/MemoryType/e.json  {"title": "In-memory storage", "type": "storages.Meta",
@@ -23,8 +25,10 @@
 
 #![warn(missing_docs)]
 
+mod folder;
 mod store;
 
+pub use folder::{FolderConfig, FolderStore};
 pub use store::{MemoryConfig, MemoryStore, TransferStats, OP_TRANSFER_STATS};
 
 use jitstore_element::{PluginRequest, PluginType};
@@ -67,7 +71,38 @@ impl PluginType for MemoryType {
     }
 }
 
-#[cfg(not(any(feature = "abi-mismatch", feature = "no-entry")))]
+/// `storages.FolderType`: objects as files in a folder (config `root`), streamed a chunk at a
+/// time in both directions.
+#[derive(Debug)]
+pub struct FolderType;
+
+impl PluginType for FolderType {
+    const TYPE_NAME: &'static str = "storages.FolderType";
+    const INTERFACE: &'static str = INTERFACE;
+    type Instance = StorageInstance<FolderStore>;
+
+    fn create(request: &PluginRequest<'_>) -> Result<Self::Instance, String> {
+        let config = FolderConfig::parse(request.config_json)
+            .map_err(|e| format!("{} config: {e}", request.element))?;
+        let store = FolderStore::new(config, std::path::Path::new(request.app_root))
+            .map_err(|e| format!("{}: {e}", request.element))?;
+        Ok(StorageInstance::new(store))
+    }
+}
+
+#[cfg(not(any(
+    feature = "abi-mismatch",
+    feature = "no-entry",
+    feature = "wrong-type-name",
+    feature = "oss-type"
+)))]
+jitstore_element::export_plugin!(MemoryType, FolderType);
+
+/// The variants that register one Type only (the loader's tests name exactly what they expect).
+#[cfg(all(
+    any(feature = "wrong-type-name", feature = "oss-type"),
+    not(any(feature = "abi-mismatch", feature = "no-entry"))
+))]
 jitstore_element::export_plugin!(MemoryType);
 
 /// The variant announcing a future ABI: the marker is all the loader may read.

@@ -138,20 +138,20 @@ pub struct MemoryStore {
 
 /// FNV-1a 64, fed chunk by chunk: a content fingerprint for the entity tag.
 #[derive(Debug, Clone, Copy)]
-struct Fingerprint(u64);
+pub(crate) struct Fingerprint(u64);
 
 impl Fingerprint {
-    fn new() -> Fingerprint {
+    pub(crate) fn new() -> Fingerprint {
         Fingerprint(0xcbf2_9ce4_8422_2325)
     }
 
-    fn update(&mut self, data: &[u8]) {
+    pub(crate) fn update(&mut self, data: &[u8]) {
         self.0 = data.iter().fold(self.0, |hash, byte| {
             (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
         });
     }
 
-    fn etag(self) -> String {
+    pub(crate) fn etag(self) -> String {
         format!("\"{:016x}\"", self.0)
     }
 }
@@ -163,7 +163,7 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-fn check_key(key: &str) -> Result<(), PluginStorageError> {
+pub(crate) fn check_key(key: &str) -> Result<(), PluginStorageError> {
     if key.is_empty() {
         return Err(PluginStorageError::InvalidKey("empty key".to_owned()));
     }
