@@ -218,7 +218,7 @@ impl<S: PluginStorage> StorageInstance<S> {
         let mut outcome = Ok(());
         while filled < max {
             match reader.read_at(
-                request.offset + filled as u64,
+                request.offset.saturating_add(filled as u64),
                 &mut output[start + filled..],
             ) {
                 Ok(0) => break,
@@ -334,5 +334,178 @@ impl<S: PluginStorage> PluginInstance for StorageInstance<S> {
             OP_WRITE_ABORT => self.write_abort(input, output),
             other => storage.extension(other, input, output),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{encode_request, PutResponse};
+
+    /// One object of `size` bytes (`byte i = i % 256`) under every key; writes are counted.
+    struct Generated {
+        size: u64,
+    }
+
+    struct GeneratedReader(u64);
+
+    impl PluginReader for GeneratedReader {
+        fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, PluginStorageError> {
+            let n = buf.len().min(self.0.saturating_sub(offset) as usize);
+            for (i, byte) in buf[..n].iter_mut().enumerate() {
+                *byte = ((offset + i as u64) % 256) as u8;
+            }
+            Ok(n)
+        }
+    }
+
+    struct CountingWriter(u64);
+
+    impl PluginWriter for CountingWriter {
+        fn write(&mut self, data: &[u8]) -> Result<(), PluginStorageError> {
+            self.0 += data.len() as u64;
+            Ok(())
+        }
+
+        fn finish(self: Box<Self>) -> Result<PutResponse, PluginStorageError> {
+            Ok(PutResponse {
+                size: self.0,
+                etag: "e".to_owned(),
+                url: None,
+                content_type: None,
+            })
+        }
+    }
+
+    impl PluginStorage for Generated {
+        fn open_read(
+            &self,
+            key: &str,
+        ) -> Result<(ObjectMeta, Box<dyn PluginReader>), PluginStorageError> {
+            let meta = ObjectMeta {
+                key: key.to_owned(),
+                size: self.size,
+                ..ObjectMeta::default()
+            };
+            Ok((meta, Box::new(GeneratedReader(self.size))))
+        }
+
+        fn open_write(
+            &self,
+            _request: &WriteRequest<'_>,
+        ) -> Result<Box<dyn PluginWriter>, PluginStorageError> {
+            Ok(Box::new(CountingWriter(0)))
+        }
+
+        fn head(&self, _key: &str) -> Result<ObjectMeta, PluginStorageError> {
+            Err(PluginStorageError::NotFound)
+        }
+
+        fn delete(&self, _key: &str) -> Result<(), PluginStorageError> {
+            Ok(())
+        }
+
+        fn list(&self, _prefix: &str) -> Result<Vec<ObjectMeta>, PluginStorageError> {
+            Ok(Vec::new())
+        }
+    }
+
+    fn call(
+        instance: &StorageInstance<Generated>,
+        operation: &str,
+        header: &impl Serialize,
+        body: &[u8],
+    ) -> Result<Vec<u8>, PluginFailure> {
+        let mut output = Vec::new();
+        let input = encode_request(header, body).expect("encodes");
+        instance.call(operation, &input, &mut output)?;
+        Ok(output)
+    }
+
+    fn open_reader(instance: &StorageInstance<Generated>) -> u64 {
+        let key = KeyRequest { key: "k".into() };
+        let opened: ReadOpened =
+            serde_json::from_slice(&call(instance, OP_READ_OPEN, &key, &[]).expect("opens"))
+                .expect("JSON");
+        opened.handle
+    }
+
+    #[test]
+    fn reads_serve_the_asked_offsets_capped_at_the_chunk_limit() {
+        let instance = StorageInstance::new(Generated { size: 40 << 20 });
+        let handle = open_reader(&instance);
+        let read = |offset, max| {
+            call(
+                &instance,
+                OP_READ,
+                &ReadRequest {
+                    handle,
+                    offset,
+                    max,
+                },
+                &[],
+            )
+            .expect("reads")
+        };
+        assert_eq!(read(300, 4), [44, 45, 46, 47]);
+        assert_eq!(read(u64::MAX - 3, 10), Vec::<u8>::new(), "past the end");
+        assert_eq!(read(0, u64::MAX).len() as u64, MAX_CHUNK_SIZE);
+        call(&instance, OP_READ_CLOSE, &HandleRequest { handle }, &[]).expect("closes");
+        let error = call(
+            &instance,
+            OP_READ,
+            &ReadRequest {
+                handle,
+                offset: 0,
+                max: 1,
+            },
+            &[],
+        )
+        .expect_err("closed");
+        assert_eq!(error.status, STATUS_UNKNOWN_HANDLE);
+        assert!(
+            error.message.contains(&handle.to_string()),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn writes_finish_once_and_handles_are_not_interchangeable() {
+        let instance = StorageInstance::new(Generated { size: 1 });
+        let put = PutRequest {
+            key: "k".into(),
+            content_type: None,
+            user_metadata: BTreeMap::new(),
+        };
+        let opened: WriteOpened =
+            serde_json::from_slice(&call(&instance, OP_WRITE_OPEN, &put, &[]).expect("opens"))
+                .expect("JSON");
+        let handle = HandleRequest {
+            handle: opened.handle,
+        };
+        call(&instance, OP_WRITE, &handle, b"abc").expect("writes");
+        call(&instance, OP_WRITE, &handle, b"de").expect("writes");
+        let reader = open_reader(&instance);
+        let error = call(&instance, OP_WRITE, &HandleRequest { handle: reader }, b"x")
+            .expect_err("a reader's handle is not a writer's");
+        assert_eq!(error.status, STATUS_UNKNOWN_HANDLE);
+        let finished: PutResponse =
+            serde_json::from_slice(&call(&instance, OP_WRITE_FINISH, &handle, &[]).expect("ok"))
+                .expect("JSON");
+        assert_eq!(finished.size, 5);
+        let error = call(&instance, OP_WRITE_ABORT, &handle, &[]).expect_err("finished");
+        assert_eq!(error.status, STATUS_UNKNOWN_HANDLE);
+    }
+
+    #[test]
+    fn open_transfers_are_bounded() {
+        let instance = StorageInstance::new(Generated { size: 1 });
+        for _ in 0..MAX_OPEN_TRANSFERS {
+            open_reader(&instance);
+        }
+        let key = KeyRequest { key: "k".into() };
+        let error = call(&instance, OP_READ_OPEN, &key, &[]).expect_err("too many");
+        assert_eq!(error.status, STATUS_TOO_MANY_TRANSFERS);
     }
 }
