@@ -3,7 +3,7 @@
 //! [`PluginType`](jitstore_element::PluginType) whose instance is a [`StorageInstance`].
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use jitstore_element::{PluginFailure, PluginInstance};
 use serde::Serialize;
@@ -133,12 +133,16 @@ pub trait PluginStorage: Send + Sync + 'static {
     }
 }
 
+/// An open transfer. A call on it holds its own clone, so closing it during a call (a host
+/// giving up on a read in flight) releases it when that call ends instead of leaking it.
+type Open<T> = Arc<Mutex<Box<T>>>;
+
 /// The open transfers of one instance, by handle.
 #[derive(Default)]
 struct Transfers {
     next: u64,
-    readers: HashMap<u64, Box<dyn PluginReader>>,
-    writers: HashMap<u64, Box<dyn PluginWriter>>,
+    readers: HashMap<u64, Open<dyn PluginReader>>,
+    writers: HashMap<u64, Open<dyn PluginWriter>>,
 }
 
 impl Transfers {
@@ -154,10 +158,22 @@ impl Transfers {
     }
 }
 
+fn lock<T: ?Sized>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn open<T: ?Sized>(transfer: Box<T>) -> Open<T> {
+    Arc::new(Mutex::new(transfer))
+}
+
 fn unknown_handle(handle: u64) -> PluginFailure {
     PluginFailure::with_status(
         STATUS_UNKNOWN_HANDLE,
-        format!("no open transfer with handle {handle} (closed, finished, aborted or in use)"),
+        format!(
+            "no open transfer with handle {handle} (never opened, or closed, finished or aborted)"
+        ),
     )
 }
 
@@ -191,26 +207,25 @@ impl<S: PluginStorage> StorageInstance<S> {
     }
 
     fn transfers(&self) -> MutexGuard<'_, Transfers> {
-        self.transfers
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.transfers)
     }
 
     fn read_open(&self, input: &[u8], output: &mut Vec<u8>) -> Result<(), PluginFailure> {
         let (request, _): (KeyRequest, _) = decode_request(input).map_err(bad_request)?;
         let handle = self.transfers().open_slot()?;
         let (meta, reader) = self.storage.open_read(&request.key)?;
-        self.transfers().readers.insert(handle, reader);
+        self.transfers().readers.insert(handle, open(reader));
         json(&ReadOpened { handle, meta }, output)
     }
 
-    /// Reads one chunk; the reader is taken out of the table meanwhile, so slow reads of one
-    /// transfer do not hold up the others.
+    /// Reads one chunk, holding only this transfer's lock (slow reads of one transfer do not
+    /// hold up the others).
     fn read(&self, input: &[u8], output: &mut Vec<u8>) -> Result<(), PluginFailure> {
         let (request, _): (ReadRequest, _) = decode_request(input).map_err(bad_request)?;
-        let Some(mut reader) = self.transfers().readers.remove(&request.handle) else {
+        let Some(reader) = self.transfers().readers.get(&request.handle).cloned() else {
             return Err(unknown_handle(request.handle));
         };
+        let mut reader = lock(&reader);
         let max = usize::try_from(request.max.min(MAX_CHUNK_SIZE)).unwrap_or(usize::MAX);
         let start = output.len();
         output.resize(start + max, 0);
@@ -230,7 +245,6 @@ impl<S: PluginStorage> StorageInstance<S> {
             }
         }
         output.truncate(start + filled);
-        self.transfers().readers.insert(request.handle, reader);
         outcome
     }
 
@@ -250,40 +264,55 @@ impl<S: PluginStorage> StorageInstance<S> {
             content_type: request.content_type.as_deref(),
             user_metadata: &request.user_metadata,
         })?;
-        self.transfers().writers.insert(handle, writer);
+        self.transfers().writers.insert(handle, open(writer));
         json(&WriteOpened { handle }, output)
     }
 
     fn write(&self, input: &[u8], output: &mut Vec<u8>) -> Result<(), PluginFailure> {
         let (request, body): (HandleRequest, _) = decode_request(input).map_err(bad_request)?;
-        let Some(mut writer) = self.transfers().writers.remove(&request.handle) else {
+        let Some(writer) = self.transfers().writers.get(&request.handle).cloned() else {
             return Err(unknown_handle(request.handle));
         };
-        let outcome = writer.write(body);
-        self.transfers().writers.insert(request.handle, writer);
-        outcome?;
+        lock(&writer).write(body)?;
         output.extend_from_slice(b"{}");
         Ok(())
     }
 
     fn write_finish(&self, input: &[u8], output: &mut Vec<u8>) -> Result<(), PluginFailure> {
         let (request, _): (HandleRequest, _) = decode_request(input).map_err(bad_request)?;
-        let writer = self.transfers().writers.remove(&request.handle);
-        let response = writer
-            .ok_or_else(|| unknown_handle(request.handle))?
-            .finish()?;
-        json(&response, output)
+        let Some(writer) = self.transfers().writers.remove(&request.handle) else {
+            return Err(unknown_handle(request.handle));
+        };
+        match Arc::try_unwrap(writer) {
+            Ok(writer) => json(&lock_into_inner(writer).finish()?, output),
+            Err(writer) => {
+                self.transfers().writers.insert(request.handle, writer);
+                Err(PluginFailure::with_status(
+                    STATUS_INVALID_ARGUMENT,
+                    format!("transfer {}: a write is still running", request.handle),
+                ))
+            }
+        }
     }
 
     fn write_abort(&self, input: &[u8], output: &mut Vec<u8>) -> Result<(), PluginFailure> {
         let (request, _): (HandleRequest, _) = decode_request(input).map_err(bad_request)?;
-        let writer = self.transfers().writers.remove(&request.handle);
-        writer
-            .ok_or_else(|| unknown_handle(request.handle))?
-            .abort()?;
+        let Some(writer) = self.transfers().writers.remove(&request.handle) else {
+            return Err(unknown_handle(request.handle));
+        };
+        // With a write still running, the writer is dropped (so aborted) when it ends.
+        if let Ok(writer) = Arc::try_unwrap(writer) {
+            lock_into_inner(writer).abort()?;
+        }
         output.extend_from_slice(b"{}");
         Ok(())
     }
+}
+
+fn lock_into_inner<T: ?Sized>(mutex: Mutex<Box<T>>) -> Box<T> {
+    mutex
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn json(value: &impl Serialize, output: &mut Vec<u8>) -> Result<(), PluginFailure> {
@@ -507,5 +536,129 @@ mod tests {
         let key = KeyRequest { key: "k".into() };
         let error = call(&instance, OP_READ_OPEN, &key, &[]).expect_err("too many");
         assert_eq!(error.status, STATUS_TOO_MANY_TRANSFERS);
+    }
+
+    /// A reader that blocks its first read until released, and counts live readers.
+    struct Gated {
+        live: Arc<std::sync::atomic::AtomicUsize>,
+        gate: Mutex<Option<std::sync::mpsc::Receiver<()>>>,
+        started: Mutex<Option<std::sync::mpsc::Sender<()>>>,
+    }
+
+    struct GatedReader {
+        live: Arc<std::sync::atomic::AtomicUsize>,
+        gate: Option<std::sync::mpsc::Receiver<()>>,
+        started: Option<std::sync::mpsc::Sender<()>>,
+    }
+
+    impl PluginReader for GatedReader {
+        fn read_at(&mut self, _offset: u64, buf: &mut [u8]) -> Result<usize, PluginStorageError> {
+            if let (Some(started), Some(gate)) = (self.started.take(), self.gate.take()) {
+                let _ = started.send(());
+                let _ = gate.recv();
+            }
+            buf.fill(1);
+            Ok(buf.len())
+        }
+    }
+
+    impl Drop for GatedReader {
+        fn drop(&mut self) {
+            self.live.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    impl PluginStorage for Gated {
+        fn open_read(
+            &self,
+            key: &str,
+        ) -> Result<(ObjectMeta, Box<dyn PluginReader>), PluginStorageError> {
+            self.live.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let reader = GatedReader {
+                live: self.live.clone(),
+                gate: lock(&self.gate).take(),
+                started: lock(&self.started).take(),
+            };
+            let meta = ObjectMeta {
+                key: key.to_owned(),
+                size: 100,
+                ..ObjectMeta::default()
+            };
+            Ok((meta, Box::new(reader)))
+        }
+
+        fn open_write(
+            &self,
+            _request: &WriteRequest<'_>,
+        ) -> Result<Box<dyn PluginWriter>, PluginStorageError> {
+            Err(PluginStorageError::Unsupported("read-only".into()))
+        }
+
+        fn head(&self, _key: &str) -> Result<ObjectMeta, PluginStorageError> {
+            Err(PluginStorageError::NotFound)
+        }
+
+        fn delete(&self, _key: &str) -> Result<(), PluginStorageError> {
+            Ok(())
+        }
+
+        fn list(&self, _prefix: &str) -> Result<Vec<ObjectMeta>, PluginStorageError> {
+            Ok(Vec::new())
+        }
+    }
+
+    #[test]
+    fn a_reader_closed_during_a_read_is_released_when_the_read_ends() {
+        let (release, gate) = std::sync::mpsc::channel();
+        let (started, has_started) = std::sync::mpsc::channel();
+        let live = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let instance = StorageInstance::new(Gated {
+            live: live.clone(),
+            gate: Mutex::new(Some(gate)),
+            started: Mutex::new(Some(started)),
+        });
+        let key = KeyRequest { key: "k".into() };
+        let mut output = Vec::new();
+        let input = encode_request(&key, &[]).expect("encodes");
+        instance
+            .call(OP_READ_OPEN, &input, &mut output)
+            .expect("opens");
+        let handle = serde_json::from_slice::<ReadOpened>(&output)
+            .expect("JSON")
+            .handle;
+        std::thread::scope(|scope| {
+            let reading = scope.spawn(|| {
+                let mut output = Vec::new();
+                let request = ReadRequest {
+                    handle,
+                    offset: 0,
+                    max: 10,
+                };
+                let input = encode_request(&request, &[]).expect("encodes");
+                instance.call(OP_READ, &input, &mut output).map(|()| output)
+            });
+            has_started.recv().expect("the read started");
+            let mut output = Vec::new();
+            let input = encode_request(&HandleRequest { handle }, &[]).expect("encodes");
+            instance
+                .call(OP_READ_CLOSE, &input, &mut output)
+                .expect("closing during the read succeeds");
+            assert_eq!(
+                live.load(std::sync::atomic::Ordering::SeqCst),
+                1,
+                "still reading"
+            );
+            release.send(()).expect("releases the read");
+            let chunk = reading
+                .join()
+                .expect("no panic")
+                .expect("the read completes");
+            assert_eq!(chunk, [1u8; 10]);
+        });
+        assert_eq!(
+            live.load(std::sync::atomic::Ordering::SeqCst),
+            0,
+            "the reader is released, not leaked"
+        );
     }
 }
