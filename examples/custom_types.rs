@@ -24,11 +24,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use futures::stream::{BoxStream, StreamExt};
+use futures::stream::StreamExt;
 use jitstore_element::{register_type, BoxError, BuildContext, ElementObject};
 use jitstore_storages::{
-    into_element_object, Capabilities, DiskStorage, ObjectInfo, SignUrlRequest, SignedUrl, Storage,
-    StorageError, UploadOptions, UploadResult, OSS_TYPE,
+    into_element_object, Capabilities, DiskStorage, ListOptions, ObjectInfo, ObjectStream,
+    ObjectWriter, ReadOptions, ReadResult, SignUrlRequest, SignedUrl, Storage, StorageError,
+    UploadOptions, UploadResult, OSS_TYPE,
 };
 use serde_json::{Map, Value};
 
@@ -114,12 +115,16 @@ impl AuditLog {
 struct AuditedStorage {
     inner: Arc<dyn Storage>,
     prefix: String,
-    log: AuditLog,
+    log: Arc<AuditLog>,
 }
 
 impl AuditedStorage {
     fn new(inner: Arc<dyn Storage>, prefix: String, log: AuditLog) -> AuditedStorage {
-        AuditedStorage { inner, prefix, log }
+        AuditedStorage {
+            inner,
+            prefix,
+            log: Arc::new(log),
+        }
     }
 
     fn key(&self, name: &str) -> String {
@@ -139,10 +144,61 @@ impl AuditedStorage {
     }
 }
 
+/// The inner Type's writer, audited when the object is finished.
+struct AuditedWriter {
+    inner: Box<dyn ObjectWriter>,
+    log: Arc<AuditLog>,
+    key: String,
+    name: String,
+}
+
+#[async_trait]
+impl ObjectWriter for AuditedWriter {
+    async fn write(&mut self, data: Bytes) -> Result<(), StorageError> {
+        self.inner.write(data).await
+    }
+
+    async fn finish(&mut self) -> Result<UploadResult, StorageError> {
+        let mut result = self.inner.finish().await?;
+        self.log.record("put", &self.key)?;
+        self.name.clone_into(&mut result.key);
+        Ok(result)
+    }
+
+    async fn abort(&mut self) -> Result<(), StorageError> {
+        self.inner.abort().await
+    }
+}
+
 #[async_trait]
 impl Storage for AuditedStorage {
     fn capabilities(&self) -> Capabilities {
         self.inner.capabilities()
+    }
+
+    async fn stat(&self, name: &str) -> Result<ObjectInfo, StorageError> {
+        let info = self.inner.stat(&self.key(name)).await?;
+        Ok(self.strip(info))
+    }
+
+    async fn read(&self, name: &str, options: &ReadOptions) -> Result<ReadResult, StorageError> {
+        let mut read = self.inner.read(&self.key(name), options).await?;
+        read.info = self.strip(read.info);
+        Ok(read)
+    }
+
+    async fn write(
+        &self,
+        name: &str,
+        options: &UploadOptions,
+    ) -> Result<Box<dyn ObjectWriter>, StorageError> {
+        let key = self.key(name);
+        Ok(Box::new(AuditedWriter {
+            inner: self.inner.write(&key, options).await?,
+            log: self.log.clone(),
+            key,
+            name: name.to_owned(),
+        }))
     }
 
     async fn upload_by_file(
@@ -212,11 +268,6 @@ impl Storage for AuditedStorage {
         self.inner.download_to(&self.key(name), path).await
     }
 
-    async fn get_object(&self, name: &str) -> Result<ObjectInfo, StorageError> {
-        let info = self.inner.get_object(&self.key(name)).await?;
-        Ok(self.strip(info))
-    }
-
     async fn exists(&self, name: &str) -> Result<bool, StorageError> {
         self.inner.exists(&self.key(name)).await
     }
@@ -226,10 +277,14 @@ impl Storage for AuditedStorage {
         self.log.record("delete", &self.key(name))
     }
 
-    fn list(&self, prefix: &str) -> BoxStream<'static, Result<ObjectInfo, StorageError>> {
+    fn list_with(&self, options: &ListOptions) -> ObjectStream {
         let strip = self.prefix.clone();
+        let mut inner_options = ListOptions::prefix(self.key(&options.prefix));
+        if let Some(after) = &options.start_after {
+            inner_options = inner_options.start_after(self.key(after));
+        }
         self.inner
-            .list(&self.key(prefix))
+            .list_with(&inner_options)
             .map(move |item| {
                 item.map(|mut info| {
                     if let Some(key) = info.key.strip_prefix(&strip) {

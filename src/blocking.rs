@@ -8,7 +8,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures::TryStreamExt;
-use jitstore_storages::{Capabilities, ObjectInfo, StorageHandle, UploadResult};
+use jitstore_storages::{
+    ByteRange, Capabilities, ListResult, ObjectInfo, Operation, ReadOptions, StorageHandle,
+    UploadResult,
+};
 
 use crate::error::Error;
 
@@ -154,6 +157,36 @@ impl Storage {
         Ok(self
             .runtime
             .block_on(self.handle.list(prefix).try_collect::<Vec<_>>())?)
+    }
+
+    /// See [`StorageHandle::stat`].
+    pub fn stat(&self, name: &str) -> Result<ObjectInfo, Error> {
+        Ok(self.runtime.block_on(self.handle.stat(name))?)
+    }
+
+    /// The bytes of `range` of the object, collected (see [`StorageHandle::read`] for
+    /// streaming). Failures of the stream itself are named like the handle's errors.
+    pub fn read_range(&self, name: &str, range: ByteRange) -> Result<Bytes, Error> {
+        self.runtime.block_on(async {
+            let read = self.handle.read(name, &ReadOptions::range(range)).await?;
+            read.bytes().await.map_err(|source| {
+                jitstore_storages::Error::new(
+                    self.handle.element().into(),
+                    self.handle.type_name().into(),
+                    Operation::Read,
+                    Some(name.to_owned()),
+                    source,
+                )
+                .into()
+            })
+        })
+    }
+
+    /// See [`StorageHandle::list_with_delimiter`].
+    pub fn list_with_delimiter(&self, prefix: &str) -> Result<ListResult, Error> {
+        Ok(self
+            .runtime
+            .block_on(self.handle.list_with_delimiter(prefix))?)
     }
 
     /// See [`StorageHandle::copy`].

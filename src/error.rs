@@ -35,6 +35,23 @@ impl From<ElementError> for Error {
 }
 
 impl Error {
+    /// The kind of a storage failure (`None` for app and element errors, which name their
+    /// file and field instead).
+    pub fn storage_kind(&self) -> Option<jitstore_storages::ErrorKind> {
+        match self {
+            Error::Storage(error) => Some(error.kind()),
+            _ => None,
+        }
+    }
+
+    /// Whether trying the same storage operation again later may succeed.
+    pub fn is_temporary(&self) -> bool {
+        match self {
+            Error::Storage(error) => error.is_temporary(),
+            _ => false,
+        }
+    }
+
     /// True when an object (or element) was not found.
     pub fn is_not_found(&self) -> bool {
         match self {

@@ -41,6 +41,7 @@ pub use jitstore_element as element;
 pub use jitstore_storages as storages;
 
 pub use jitstore_storages::{
-    Capabilities, Capability, ObjectInfo, Operation, SignUrlRequest, SignedUrl, Storage,
-    StorageError, StorageHandle, UploadOptions, UploadResult,
+    ByteRange, Capabilities, Capability, ErrorKind, Limits, ListOptions, ListResult, ObjectInfo,
+    Operation, ReadOptions, ReadResult, SignUrlRequest, SignedUrl, Storage, StorageError,
+    StorageHandle, UploadOptions, UploadResult, Writer,
 };

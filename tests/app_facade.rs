@@ -250,6 +250,31 @@ fn the_blocking_facade_works_without_a_runtime() {
     assert!(!store.exists("b/one.txt").expect("exists"));
     let error = store.download("b/one.txt").expect_err("gone");
     assert!(error.is_not_found());
+    assert_eq!(error.storage_kind(), Some(jitstore::ErrorKind::NotFound));
+    assert!(!error.is_temporary());
+    store
+        .upload_by_file("b/deep/three.txt", b"three".to_vec(), None)
+        .expect("upload");
+    assert_eq!(
+        &store
+            .read_range("b/deep/three.txt", jitstore::ByteRange::Last(3))
+            .expect("ranged read")[..],
+        b"ree"
+    );
+    let level = store.list_with_delimiter("b/").expect("one level");
+    let objects: Vec<&str> = level.objects.iter().map(|o| o.key.as_str()).collect();
+    assert_eq!(
+        (objects, level.common_prefixes),
+        (vec!["b/two.txt"], vec!["b/deep/".to_owned()])
+    );
+    assert_eq!(store.stat("b/two.txt").expect("stat").size, 3);
+    let beyond = store
+        .read_range("b/two.txt", jitstore::ByteRange::From(3))
+        .expect_err("nothing there");
+    assert_eq!(
+        beyond.storage_kind(),
+        Some(jitstore::ErrorKind::RangeNotSatisfiable)
+    );
 }
 
 #[tokio::test]

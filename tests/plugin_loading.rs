@@ -9,12 +9,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 use jitstore_element::{
     App, BoxError, BuildContext, ElementError, ElementObject, Implementation, ImplementationOrigin,
     PluginError, PluginProblem,
 };
-use jitstore_storages::StorageHandle;
+use jitstore_storages::{ByteRange, ReadOptions, StorageHandle, UploadOptions};
+use jitstore_storages_plugin::CHUNK_SIZE;
 
 const FIXTURE: &str = "tests/fixtures/plugin_apps/memory";
 const LIBRARY_ENTRY: &str = "lib/libjitstore_plugin_example";
@@ -29,6 +30,7 @@ enum Variant {
     PanicInFactory,
     OssType,
     PanicInCall,
+    RetiredInterface,
 }
 
 impl Variant {
@@ -41,6 +43,7 @@ impl Variant {
             Variant::PanicInFactory => Some("panic-in-factory"),
             Variant::OssType => Some("oss-type"),
             Variant::PanicInCall => Some("panic-in-call"),
+            Variant::RetiredInterface => Some("retired-interface"),
         }
     }
 }
@@ -177,6 +180,13 @@ fn plugin_error(app: &App, element: &str, library: &Path) -> PluginError {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plugin_type_passes_the_behaviour_suite() {
+    let app_dir = PluginApp::with_variant(Variant::Good);
+    let app = app_dir.open();
+    jitstore_storages::testkit::run(&storage(&app, "storages.Notes")).await;
+}
+
 #[tokio::test]
 async fn plugin_storage_is_loaded_from_the_app_folder_and_used_through_get_element() {
     let app_dir = PluginApp::with_variant(Variant::Good);
@@ -190,7 +200,11 @@ async fn plugin_storage_is_loaded_from_the_app_folder_and_used_through_get_eleme
         .expect("upload");
     assert_eq!(uploaded.size, 12);
     assert_eq!(uploaded.key, "docs/a.txt");
-    assert!(uploaded.etag.starts_with('"'), "{}", uploaded.etag);
+    assert!(
+        !uploaded.etag.is_empty() && !uploaded.etag.starts_with('"'),
+        "ETags are reported bare: {}",
+        uploaded.etag
+    );
     assert_eq!(
         &scratch.download("docs/a.txt").await.expect("download")[..],
         b"hello plugin"
@@ -548,4 +562,299 @@ fn concurrent_first_use_loads_and_builds_once() {
     assert_eq!(a.library_path(), app_dir.library_path());
     assert_eq!(a.library_path(), b.library_path());
     assert_eq!(a.interface(), jitstore_storages_plugin::STORAGE_INTERFACE);
+}
+
+#[test]
+fn a_library_built_for_the_retired_interface_is_refused_naming_both_versions() {
+    let app_dir = PluginApp::with_variant(Variant::RetiredInterface);
+    let app = app_dir.open();
+    let error = plugin_error(&app, "storages.Scratch", &app_dir.library_path());
+    let text = error.to_string();
+    match &error.problem {
+        PluginProblem::AdapterFailed { interface, message } => {
+            assert_eq!(interface, "storages.Meta/1");
+            assert!(message.contains("storages.Meta/1"), "{message}");
+            assert!(
+                message.contains(jitstore_storages_plugin::STORAGE_INTERFACE),
+                "{message}"
+            );
+            assert!(message.contains("rebuild the plugin"), "{message}");
+        }
+        other => panic!("expected the retired interface to be refused, got {other:?}"),
+    }
+    assert_eq!(
+        jitstore_storages_plugin::STORAGE_INTERFACE,
+        "storages.Meta/2"
+    );
+    assert!(text.contains("storages.Meta/2"), "{text}");
+}
+
+/// What the example plugin's store saw of the transfers (its `x-transfer-stats` extension).
+fn transfer_stats(store: &StorageHandle) -> serde_json::Value {
+    let adapter = store
+        .storage()
+        .as_any()
+        .and_then(|any| any.downcast_ref::<jitstore_storages_plugin::PluginStorageAdapter>())
+        .expect("the plugin adapter");
+    let output = adapter
+        .object()
+        .call("x-transfer-stats", &[])
+        .expect("the example plugin answers its stats");
+    serde_json::from_slice(&output).expect("stats are JSON")
+}
+
+fn stat(stats: &serde_json::Value, name: &str) -> u64 {
+    stats[name]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no {name} in {stats}"))
+}
+
+/// Byte `i` of the generated test objects.
+fn pattern(i: u64) -> u8 {
+    (i % 251) as u8 ^ (i >> 20) as u8
+}
+
+fn generated(range: std::ops::Range<u64>) -> Vec<u8> {
+    range.map(pattern).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_cross_the_plugin_boundary_in_chunks_and_ranges_read_only_their_bytes() {
+    let app_dir = PluginApp::with_variant(Variant::Good);
+    let app = app_dir.open();
+    let notes = storage(&app, "storages.Notes");
+    let size = 5 * CHUNK_SIZE as u64 + 123;
+    let data = generated(0..size);
+
+    let before = transfer_stats(&notes);
+    let mut writer = notes
+        .write("big/object.bin", &UploadOptions::default())
+        .await
+        .expect("writer");
+    writer.put(data.clone()).await.expect("one 5 MiB put");
+    let uploaded = writer.finish().await.expect("finish");
+    assert_eq!(uploaded.size, size);
+    let after = transfer_stats(&notes);
+    let write_chunks = stat(&after, "writeChunks") - stat(&before, "writeChunks");
+    assert!(
+        write_chunks >= 6,
+        "a 5 MiB body crossed in {write_chunks} chunk(s)"
+    );
+    assert!(
+        stat(&after, "largestWriteChunk") <= CHUNK_SIZE as u64,
+        "{after}"
+    );
+
+    let read = notes
+        .read("big/object.bin", &ReadOptions::new())
+        .await
+        .expect("read");
+    assert_eq!(read.info.size, size);
+    let chunks: Vec<bytes::Bytes> = read.stream.try_collect().await.expect("stream");
+    assert!(chunks.len() >= 6, "{} chunks", chunks.len());
+    assert!(chunks.iter().all(|c| c.len() <= CHUNK_SIZE));
+    assert!(chunks.concat() == data, "the streamed bytes are the object");
+    let after_read = transfer_stats(&notes);
+    assert!(
+        stat(&after_read, "readChunks") - stat(&after, "readChunks") >= 6,
+        "{after_read}"
+    );
+    assert!(stat(&after_read, "largestReadChunk") <= CHUNK_SIZE as u64);
+    assert_eq!(
+        stat(&after_read, "liveReaders"),
+        0,
+        "the finished read is closed"
+    );
+
+    // A range is passed to the plugin as offsets: only its own bytes are read.
+    let tail = notes
+        .read("big/object.bin", &ReadOptions::range(ByteRange::Last(1000)))
+        .await
+        .expect("ranged read");
+    assert_eq!(tail.range, size - 1000..size);
+    assert!(tail.bytes().await.expect("tail") == generated(size - 1000..size));
+    let after_tail = transfer_stats(&notes);
+    assert_eq!(
+        stat(&after_tail, "readBytes") - stat(&after_read, "readBytes"),
+        1000,
+        "the plugin read the range's bytes only: {after_tail}"
+    );
+    assert!(
+        stat(&after_tail, "readChunks") - stat(&after_read, "readChunks") <= 2,
+        "{after_tail}"
+    );
+    let middle = notes
+        .read(
+            "big/object.bin",
+            &ReadOptions::range(CHUNK_SIZE as u64 - 10..CHUNK_SIZE as u64 + 10),
+        )
+        .await
+        .expect("ranged read")
+        .bytes()
+        .await
+        .expect("middle");
+    assert!(middle == generated(CHUNK_SIZE as u64 - 10..CHUNK_SIZE as u64 + 10));
+}
+
+/// Polls the plugin's stats until `name` is 0 (closing a dropped transfer runs in the
+/// background).
+async fn wait_until_zero(store: &StorageHandle, name: &str) {
+    for _ in 0..200 {
+        if stat(&transfer_stats(store), name) == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("{name} stayed open: {}", transfer_stats(store));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_streams_and_writers_release_their_plugin_transfers() {
+    let app_dir = PluginApp::with_variant(Variant::Good);
+    let app = app_dir.open();
+    let notes = storage(&app, "storages.Notes");
+    notes
+        .upload_by_file("o", generated(0..3 * CHUNK_SIZE as u64), None)
+        .await
+        .expect("upload");
+
+    let mut read = notes.read("o", &ReadOptions::new()).await.expect("read");
+    let first = read.stream.next().await.expect("a chunk").expect("ok");
+    assert_eq!(first.len(), CHUNK_SIZE);
+    assert_eq!(stat(&transfer_stats(&notes), "liveReaders"), 1);
+    drop(read);
+    wait_until_zero(&notes, "liveReaders").await;
+
+    let mut writer = notes
+        .write("unfinished", &UploadOptions::default())
+        .await
+        .expect("writer");
+    writer.put(vec![7u8; 10]).await.expect("put");
+    assert_eq!(stat(&transfer_stats(&notes), "liveWriters"), 1);
+    drop(writer);
+    wait_until_zero(&notes, "liveWriters").await;
+    assert!(!notes.exists("unfinished").await.expect("exists"));
+
+    let writer = notes
+        .write("aborted", &UploadOptions::default())
+        .await
+        .expect("writer");
+    writer.abort().await.expect("abort");
+    assert_eq!(stat(&transfer_stats(&notes), "liveWriters"), 0);
+    assert!(!notes.exists("aborted").await.expect("exists"));
+}
+
+/// Adds `storages.FolderType` (the example library's folder store) and an instance of it,
+/// `storages.Files`, keeping its objects in `root`.
+fn add_folder_type(app_dir: &PluginApp, root: &Path) {
+    app_dir.write(
+        "storages/FolderType/e.json",
+        r#"{"title": "Objects as files (plugin)", "type": "storages.Meta", "backendBundleEntry": "../MemoryType/lib/libjitstore_plugin_example"}"#,
+    );
+    app_dir.write(
+        "storages/Files/e.json",
+        r#"{"title": "Files", "type": "storages.FolderType", "backendBundleEntry": "."}"#,
+    );
+    let config = serde_json::json!({ "root": root });
+    app_dir.write("storages/Files/Files.json", &config.to_string());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_folder_plugin_type_passes_the_behaviour_suite() {
+    let app_dir = PluginApp::with_variant(Variant::Good);
+    let objects = tempfile::tempdir().expect("tempdir");
+    add_folder_type(&app_dir, objects.path());
+    let app = app_dir.open();
+    let files = storage(&app, "storages.Files");
+    assert_eq!(files.type_name(), "storages.FolderType");
+    jitstore_storages::testkit::run(&files).await;
+}
+
+/// The resident set of this process, in bytes (Linux; `None` elsewhere).
+fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// An object larger than the 256 MiB the whole-object `storages.Meta/1` protocol could carry
+/// goes through a plugin storage and back a chunk at a time: the folder store keeps it on
+/// disk, and the process's resident memory grows by far less than the object.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_object_over_the_old_256_mib_limit_streams_through_the_plugin_in_bounded_memory() {
+    const SIZE: u64 = 300 << 20;
+    const RSS_GROWTH_BOUND: u64 = 96 << 20;
+    let app_dir = PluginApp::with_variant(Variant::Good);
+    let objects = tempfile::tempdir().expect("tempdir");
+    add_folder_type(&app_dir, objects.path());
+    let app = app_dir.open();
+    let files = storage(&app, "storages.Files");
+    assert_eq!(files.capabilities().limits().max_object_size, None);
+    let piece = generated(0..8 << 20);
+    let baseline = resident_bytes();
+    let mut peak = baseline;
+    let mut sample = || {
+        if let (Some(now), Some(peak)) = (resident_bytes(), peak.as_mut()) {
+            *peak = (*peak).max(now);
+        }
+    };
+
+    let mut writer = files
+        .write("huge.bin", &UploadOptions::default())
+        .await
+        .expect("writer");
+    let mut written = 0u64;
+    while written < SIZE {
+        let n = (SIZE - written).min(piece.len() as u64) as usize;
+        writer.put(piece[..n].to_vec()).await.expect("put");
+        written += n as u64;
+        sample();
+    }
+    assert_eq!(writer.finish().await.expect("finish").size, SIZE);
+
+    let read = files
+        .read("huge.bin", &ReadOptions::new())
+        .await
+        .expect("read");
+    assert_eq!(read.info.size, SIZE);
+    let mut stream = read.stream;
+    let mut seen = 0u64;
+    let mut chunks = 0u64;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.expect("chunk");
+        assert!(chunk.len() <= CHUNK_SIZE);
+        let at = (seen % piece.len() as u64) as usize;
+        assert!(chunk[..] == piece[at..at + chunk.len()], "bytes at {seen}");
+        seen += chunk.len() as u64;
+        chunks += 1;
+        sample();
+    }
+    assert_eq!(seen, SIZE);
+    assert!(chunks >= 300, "{chunks} chunks");
+    let tail = files
+        .read("huge.bin", &ReadOptions::range(ByteRange::Last(100)))
+        .await
+        .expect("ranged read")
+        .bytes()
+        .await
+        .expect("tail");
+    let expected: Vec<u8> = (SIZE - 100..SIZE)
+        .map(|i| piece[(i % piece.len() as u64) as usize])
+        .collect();
+    assert!(tail == expected, "the last 100 bytes");
+    if let (Some(baseline), Some(peak)) = (baseline, peak) {
+        eprintln!(
+            "moving {} MiB through the plugin grew resident memory by {} MiB",
+            SIZE >> 20,
+            peak.saturating_sub(baseline) >> 20
+        );
+        assert!(
+            peak.saturating_sub(baseline) < RSS_GROWTH_BOUND,
+            "resident memory grew by {} MiB moving a {} MiB object",
+            (peak - baseline) >> 20,
+            SIZE >> 20
+        );
+    }
+    files.delete("huge.bin").await.expect("delete");
 }

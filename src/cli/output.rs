@@ -87,7 +87,7 @@ impl ErrorReport {
             report.element = Some(e.element().to_owned());
             report.type_name = Some(e.type_name().to_owned());
             report.key = e.key().map(str::to_owned);
-            if e.is_not_found() {
+            if e.kind() == jitstore::storages::ErrorKind::NotFound {
                 report.kind = "not_found";
             }
         } else if let Some(e) = error.downcast_ref::<jitstore::Error>() {

@@ -19,7 +19,7 @@
 //! The library stays loaded while the [`App`](crate::App) or any object built from it lives.
 //! Instances are [`PluginObject`]s (bytes-in, bytes-out operations over the C ABI); a crate that
 //! owns an element family registers a [`PluginInterface`] adapter to turn them into its own
-//! object type (e.g. `jitstore-storages-plugin` turns `storages.Meta/1` objects into storages).
+//! object type (e.g. `jitstore-storages-plugin` turns `storages.Meta/2` objects into storages).
 
 use std::collections::HashMap;
 use std::ffi::{c_void, OsString};
@@ -180,7 +180,7 @@ impl PluginCallError {
 /// ```
 #[derive(Debug)]
 pub struct PluginInterface {
-    /// The interface name plugins declare (e.g. `storages.Meta/1`).
+    /// The interface name plugins declare (e.g. `storages.Meta/2`).
     pub interface: &'static str,
     /// The adapter.
     pub adapt: fn(Arc<PluginObject>) -> Result<ElementObject, BoxError>,
@@ -420,7 +420,7 @@ impl PluginObject {
         &self.type_name
     }
 
-    /// The interface the instance speaks (e.g. `storages.Meta/1`).
+    /// The interface the instance speaks (e.g. `storages.Meta/2`).
     pub fn interface(&self) -> &str {
         &self.interface
     }

@@ -188,7 +188,7 @@ pub type DestroyFn = unsafe extern "C" fn(instance: *mut c_void);
 pub struct PluginTypeDecl {
     /// The Type fullName (static data of the library).
     pub type_name: RawStr,
-    /// The interface its instances speak (e.g. `storages.Meta/1`; static data of the library).
+    /// The interface its instances speak (e.g. `storages.Meta/2`; static data of the library).
     pub interface: RawStr,
     /// Creates an instance.
     pub create: CreateFn,

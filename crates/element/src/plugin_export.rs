@@ -103,7 +103,7 @@ pub trait PluginInstance: Send + Sync + 'static {
 pub trait PluginType: 'static {
     /// The Type fullName (must equal the fullName of the Type element naming the library).
     const TYPE_NAME: &'static str;
-    /// The interface its instances speak, e.g. `storages.Meta/1`.
+    /// The interface its instances speak, e.g. `storages.Meta/2`.
     const INTERFACE: &'static str;
     /// The instance type.
     type Instance: PluginInstance;

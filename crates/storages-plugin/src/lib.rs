@@ -1,4 +1,4 @@
-//! Storage Types in dynamic libraries: the `storages.Meta/1` plugin interface.
+//! Storage Types in dynamic libraries: the `storages.Meta/2` plugin interface.
 //!
 //! A plugin storage Type is a `cdylib` exporting a [`PluginType`](jitstore_element::PluginType)
 //! whose instance is a [`StorageInstance`] over a [`PluginStorage`]; an app points a Type
@@ -12,6 +12,8 @@
 //!
 //! Every call crosses a C ABI with bytes only ([`protocol`]): no Rust type, allocation or panic
 //! crosses the library boundary, so the plugin need not be built by the host's compiler.
+//! Object bodies cross in chunks (open / read or write / close, finish or abort), so a plugin
+//! storage has no object size limit of the protocol's and memory stays bounded on both sides.
 
 #![warn(missing_docs)]
 
@@ -21,7 +23,9 @@ pub mod protocol;
 #[cfg(feature = "host")]
 mod host;
 
-pub use export::{PluginStorage, PluginStorageError, StorageInstance};
+pub use export::{
+    PluginReader, PluginStorage, PluginStorageError, PluginWriter, StorageInstance, WriteRequest,
+};
 #[cfg(feature = "host")]
 pub use host::{adapt, adapter_installed, PluginStorageAdapter};
-pub use protocol::STORAGE_INTERFACE;
+pub use protocol::{CHUNK_SIZE, STORAGE_INTERFACE};

@@ -1,18 +1,36 @@
-//! The `storages.Meta/1` wire protocol: operation names, status codes and the messages that
+//! The `storages.Meta/2` wire protocol: operation names, status codes and the messages that
 //! travel through [`PluginObject::call`](jitstore_element::PluginObject::call).
 //!
 //! Requests are framed as a little-endian `u32` header length, a JSON header, then the body
-//! (the object bytes of `put`; empty otherwise). Responses are JSON, except `get`, whose
-//! response is the object's bytes.
+//! (a chunk of the object for `write`; empty otherwise). Responses are JSON, except `read`,
+//! whose response is a chunk of the object's bytes.
 //!
-//! | operation      | request header        | body   | response                    |
-//! |----------------|-----------------------|--------|-----------------------------|
-//! | `capabilities` | `{}`                  |        | [`CapabilitiesResponse`]    |
-//! | `put`          | [`PutRequest`]        | bytes  | [`PutResponse`]             |
-//! | `get`          | [`KeyRequest`]        |        | the object's bytes          |
-//! | `head`         | [`KeyRequest`]        |        | [`ObjectMeta`]              |
-//! | `delete`       | [`KeyRequest`]        |        | `{}`                        |
-//! | `list`         | [`ListRequest`]       |        | `[ObjectMeta, ...]`         |
+//! Bodies move in chunks, never whole: a read is `read_open`, then `read` calls of at most
+//! [`CHUNK_SIZE`] bytes each at the offsets the host asks for (so a byte range costs only its
+//! own bytes), then `read_close`; a write is `write_open`, `write` calls of at most
+//! [`CHUNK_SIZE`] bytes, then `write_finish` (the object appears) or `write_abort` (nothing
+//! appears). An open transfer is a *handle* the plugin keeps until it is closed, finished or
+//! aborted (or the instance is destroyed); a plugin serves at most [`MAX_OPEN_TRANSFERS`] at a
+//! time. No object size limit comes from the protocol: memory stays bounded by the chunk size
+//! on both sides of the boundary.
+//!
+//! | operation      | request header         | body   | response                   |
+//! |----------------|------------------------|--------|----------------------------|
+//! | `capabilities` | `{}`                   |        | [`CapabilitiesResponse`]   |
+//! | `head`         | [`KeyRequest`]         |        | [`ObjectMeta`]             |
+//! | `delete`       | [`KeyRequest`]         |        | `{}`                       |
+//! | `list`         | [`ListRequest`]        |        | `[ObjectMeta, ...]`        |
+//! | `read_open`    | [`KeyRequest`]         |        | [`ReadOpened`]             |
+//! | `read`         | [`ReadRequest`]        |        | up to `max` bytes; none at the end |
+//! | `read_close`   | [`HandleRequest`]      |        | `{}`                       |
+//! | `write_open`   | [`PutRequest`]         |        | [`WriteOpened`]            |
+//! | `write`        | [`HandleRequest`]      | chunk  | `{}`                       |
+//! | `write_finish` | [`HandleRequest`]      |        | [`PutResponse`]            |
+//! | `write_abort`  | [`HandleRequest`]      |        | `{}`                       |
+//!
+//! The version is in the interface name. `storages.Meta/1` (whole objects of at most 256 MiB
+//! in one `put`/`get` call) is retired: a host refuses a library that declares it, naming the
+//! library and both versions.
 
 use std::collections::BTreeMap;
 
@@ -20,21 +38,44 @@ use jitstore_element::plugin_abi::STATUS_INTERFACE_BASE;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-/// The interface name plugin storage Types declare.
-pub const STORAGE_INTERFACE: &str = "storages.Meta/1";
+/// The interface name plugin storage Types declare (this version of the protocol).
+pub const STORAGE_INTERFACE: &str = "storages.Meta/2";
+
+/// Earlier versions of the interface, refused by the host with a "rebuild the plugin" error.
+pub const RETIRED_STORAGE_INTERFACES: [&str; 1] = ["storages.Meta/1"];
+
+/// The chunk size the host moves bodies in (each `read` asks for at most this much; each
+/// `write` carries at most this much).
+pub const CHUNK_SIZE: usize = 1 << 20;
+
+/// The largest chunk a plugin serves in one `read`, whatever the host asks for.
+pub const MAX_CHUNK_SIZE: u64 = 16 << 20;
+
+/// The most transfers (open readers plus writers) one plugin instance keeps at a time.
+pub const MAX_OPEN_TRANSFERS: usize = 1024;
 
 /// Operation: which capabilities the storage has.
 pub const OP_CAPABILITIES: &str = "capabilities";
-/// Operation: store an object.
-pub const OP_PUT: &str = "put";
-/// Operation: read an object.
-pub const OP_GET: &str = "get";
 /// Operation: read an object's metadata.
 pub const OP_HEAD: &str = "head";
 /// Operation: delete an object (a missing object is not an error).
 pub const OP_DELETE: &str = "delete";
 /// Operation: list objects under a prefix, in key order.
 pub const OP_LIST: &str = "list";
+/// Operation: open an object for reading (pins the version read).
+pub const OP_READ_OPEN: &str = "read_open";
+/// Operation: read a chunk of an open object.
+pub const OP_READ: &str = "read";
+/// Operation: close an open reader.
+pub const OP_READ_CLOSE: &str = "read_close";
+/// Operation: start writing an object.
+pub const OP_WRITE_OPEN: &str = "write_open";
+/// Operation: append a chunk to an object being written.
+pub const OP_WRITE: &str = "write";
+/// Operation: complete an object being written (it appears, replacing any previous one).
+pub const OP_WRITE_FINISH: &str = "write_finish";
+/// Operation: abandon an object being written (nothing appears).
+pub const OP_WRITE_ABORT: &str = "write_abort";
 
 /// Status: the object does not exist.
 pub const STATUS_NOT_FOUND: i32 = STATUS_INTERFACE_BASE;
@@ -44,12 +85,12 @@ pub const STATUS_INVALID_KEY: i32 = STATUS_INTERFACE_BASE + 1;
 pub const STATUS_INVALID_ARGUMENT: i32 = STATUS_INTERFACE_BASE + 2;
 /// Status: the storage cannot do this operation.
 pub const STATUS_UNSUPPORTED: i32 = STATUS_INTERFACE_BASE + 3;
+/// Status: the transfer handle is not open (never opened, already closed, or in use).
+pub const STATUS_UNKNOWN_HANDLE: i32 = STATUS_INTERFACE_BASE + 4;
+/// Status: the instance already has [`MAX_OPEN_TRANSFERS`] open transfers.
+pub const STATUS_TOO_MANY_TRANSFERS: i32 = STATUS_INTERFACE_BASE + 5;
 
-/// The largest object a `storages.Meta/1` plugin transfers (whole objects cross the boundary
-/// in memory).
-pub const MAX_OBJECT_SIZE: u64 = 256 * 1024 * 1024;
-
-/// Request header of `get`, `head` and `delete`.
+/// Request header of `head`, `delete` and `read_open`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct KeyRequest {
@@ -57,7 +98,7 @@ pub struct KeyRequest {
     pub key: String,
 }
 
-/// Request header of `put`.
+/// Request header of `write_open`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PutRequest {
@@ -66,6 +107,9 @@ pub struct PutRequest {
     /// The content type, when the caller gave one.
     #[serde(default)]
     pub content_type: Option<String>,
+    /// User metadata (sent only to plugins declaring `user-metadata`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub user_metadata: BTreeMap<String, String>,
 }
 
 /// Request header of `list`.
@@ -76,7 +120,45 @@ pub struct ListRequest {
     pub prefix: String,
 }
 
-/// Response of `put`.
+/// Request header of the operations on an open transfer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HandleRequest {
+    /// The handle `read_open` or `write_open` returned.
+    pub handle: u64,
+}
+
+/// Request header of `read`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReadRequest {
+    /// The handle `read_open` returned.
+    pub handle: u64,
+    /// Where in the object to read from.
+    pub offset: u64,
+    /// The most bytes to return (the plugin caps it at [`MAX_CHUNK_SIZE`]).
+    pub max: u64,
+}
+
+/// Response of `read_open`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadOpened {
+    /// The transfer handle.
+    pub handle: u64,
+    /// The metadata of the object version the handle reads.
+    pub meta: ObjectMeta,
+}
+
+/// Response of `write_open`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WriteOpened {
+    /// The transfer handle.
+    pub handle: u64,
+}
+
+/// Response of `write_finish`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PutResponse {
@@ -119,8 +201,11 @@ pub struct ObjectMeta {
 #[serde(rename_all = "camelCase")]
 pub struct CapabilitiesResponse {
     /// Capability names as `jitstore_storages::Capability::as_str` spells them (`read`,
-    /// `write`, `delete`, `list`, `content-type`, ...); unknown names are ignored.
+    /// `write`, `delete`, `list`, `content-type`, `user-metadata`); unknown names are ignored.
     pub capabilities: Vec<String>,
+    /// The largest object the storage keeps, when it has a limit.
+    #[serde(default)]
+    pub max_object_size: Option<u64>,
 }
 
 /// Frames a request: header length, JSON header, body.
@@ -162,12 +247,9 @@ mod tests {
 
     #[test]
     fn frames_round_trip() {
-        let request = PutRequest {
-            key: "a/b.txt".to_owned(),
-            content_type: Some("text/plain".to_owned()),
-        };
+        let request = HandleRequest { handle: 7 };
         let frame = encode_request(&request, b"body bytes").expect("encodes");
-        let (header, body): (PutRequest, &[u8]) = decode_request(&frame).expect("decodes");
+        let (header, body): (HandleRequest, &[u8]) = decode_request(&frame).expect("decodes");
         assert_eq!(header, request);
         assert_eq!(body, b"body bytes");
     }
@@ -179,5 +261,16 @@ mod tests {
         assert!(error.contains("16 bytes"), "{error}");
         let error = decode_request::<KeyRequest>(b"\x02\x00\x00\x00{}").expect_err("no key");
         assert!(error.contains("key"), "{error}");
+    }
+
+    #[test]
+    fn put_requests_leave_out_empty_metadata() {
+        let request = PutRequest {
+            key: "k".to_owned(),
+            content_type: None,
+            user_metadata: BTreeMap::new(),
+        };
+        let text = serde_json::to_string(&request).expect("encodes");
+        assert_eq!(text, r#"{"key":"k","contentType":null}"#);
     }
 }

@@ -10,12 +10,16 @@ use bytes::Bytes;
 use futures::stream::{BoxStream, StreamExt};
 use jitstore_element::{ElementObject, LoadedElement};
 
+use crate::capability::Capabilities;
 use crate::error::{Error, StorageError};
+use crate::list::{ListOptions, ListResult};
+use crate::read::{ReadOptions, ReadResult};
 use crate::storage::Storage;
 use crate::types::{
-    Capabilities, ObjectInfo, Operation, SignUrlRequest, SignedUrl, UploadOptions, UploadResult,
+    ObjectInfo, Operation, SignUrlRequest, SignedUrl, UploadOptions, UploadResult,
     DEFAULT_SIGN_EXPIRES,
 };
+use crate::writer::Writer;
 
 /// Wraps a storage as the object a Type factory returns (`Arc<dyn Storage>` behind `Any`).
 pub fn into_element_object(storage: Arc<dyn Storage>) -> ElementObject {
@@ -95,6 +99,92 @@ impl StorageHandle {
         let type_name = self.declared_types.clone();
         let key = key.map(str::to_owned);
         move |source| Error::new(element, type_name, operation, key, source)
+    }
+
+    /// The object's metadata (the core's `stat`; JitAI's `getObject` is the same thing).
+    pub async fn stat(&self, name: &str) -> Result<ObjectInfo, Error> {
+        self.storage
+            .stat(name)
+            .await
+            .map_err(self.wrap(Operation::Stat, Some(name)))
+    }
+
+    /// The object's metadata and a stream of its bytes (a range of them, conditionally on the
+    /// ETag, per `options`); memory stays bounded whatever the size. Stream errors are the
+    /// Type's [`StorageError`]s.
+    ///
+    /// ```no_run
+    /// # async fn demo(store: jitstore_storages::StorageHandle) -> Result<(), Box<dyn std::error::Error>> {
+    /// use futures::StreamExt;
+    /// use jitstore_storages::{ByteRange, ReadOptions};
+    /// // The last 64 KiB of a Parquet file: one request, 64 KiB of memory.
+    /// let mut read = store.read("data/table.parquet", &ReadOptions::range(ByteRange::Last(65536))).await?;
+    /// println!("object of {} bytes; reading {:?}", read.info.size, read.range);
+    /// while let Some(chunk) = read.stream.next().await {
+    ///     let _bytes = chunk?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn read(&self, name: &str, options: &ReadOptions) -> Result<ReadResult, Error> {
+        self.storage
+            .read(name, options)
+            .await
+            .map_err(self.wrap(Operation::Read, Some(name)))
+    }
+
+    /// A [`Writer`] for `name`: stream bytes in, then `finish`. A multipart upload where the
+    /// Type has one; nothing visible until `finish`, nothing left behind if dropped.
+    pub async fn write(&self, name: &str, options: &UploadOptions) -> Result<Writer, Error> {
+        let inner = self
+            .storage
+            .write(name, options)
+            .await
+            .map_err(self.wrap(Operation::Write, Some(name)))?;
+        Ok(Writer::new(
+            inner,
+            self.element.clone(),
+            self.declared_types.clone(),
+            name,
+        ))
+    }
+
+    /// One level under `prefix`: objects and common prefixes (delimiter `/`).
+    pub async fn list_with_delimiter(&self, prefix: &str) -> Result<ListResult, Error> {
+        self.storage
+            .list_with_delimiter(prefix)
+            .await
+            .map_err(self.wrap(Operation::ListWithDelimiter, Some(prefix)))
+    }
+
+    /// Every object matching `options` (prefix, start-after), in key order.
+    pub fn list_with(
+        &self,
+        options: &ListOptions,
+    ) -> BoxStream<'static, Result<ObjectInfo, Error>> {
+        self.wrap_list(self.storage.list_with(options), &options.prefix)
+    }
+
+    fn wrap_list(
+        &self,
+        stream: BoxStream<'static, Result<ObjectInfo, StorageError>>,
+        prefix: &str,
+    ) -> BoxStream<'static, Result<ObjectInfo, Error>> {
+        let element = self.element.clone();
+        let type_name = self.declared_types.clone();
+        let key = prefix.to_owned();
+        stream
+            .map(move |item| {
+                item.map_err(|source| {
+                    Error::new(
+                        element.clone(),
+                        type_name.clone(),
+                        Operation::List,
+                        Some(key.clone()),
+                        source,
+                    )
+                })
+            })
+            .boxed()
     }
 
     /// Stores `data` under `name`; `content_type` defaults to `application/octet-stream`.
@@ -180,7 +270,8 @@ impl StorageHandle {
             .map_err(self.wrap(Operation::DownloadTo, Some(name)))
     }
 
-    /// Object metadata.
+    /// Object metadata (JitAI `getObject` returns metadata, not content; see [`read`](Self::read)
+    /// for content).
     pub async fn get_object(&self, name: &str) -> Result<ObjectInfo, Error> {
         self.storage
             .get_object(name)
@@ -215,23 +306,7 @@ impl StorageHandle {
 
     /// Every object under `prefix`, in key order.
     pub fn list(&self, prefix: &str) -> BoxStream<'static, Result<ObjectInfo, Error>> {
-        let element = self.element.clone();
-        let type_name = self.declared_types.clone();
-        let key = prefix.to_owned();
-        self.storage
-            .list(prefix)
-            .map(move |item| {
-                item.map_err(|source| {
-                    Error::new(
-                        element.clone(),
-                        type_name.clone(),
-                        Operation::List,
-                        Some(key.clone()),
-                        source,
-                    )
-                })
-            })
-            .boxed()
+        self.wrap_list(self.storage.list(prefix), prefix)
     }
 
     /// Copies an object inside the storage.

@@ -1,10 +1,14 @@
 //! The `storages` element family of jitstore: the `storages.Meta` interface and its Types.
 //!
-//! [`Storage`] is JitAI's storage interface (`upload_by_file`, `get_sign_url`, `download`,
-//! `get_object`, `delete`, plus `exists`, `list`, streaming `upload_path`/`download_to`), with
-//! a [capability list](Capabilities) and clear "unsupported" errors for what a Type cannot do.
+//! [`Storage`] is a small streaming core every Type implements (`stat`, ranged and conditional
+//! `read`, a streaming `write`, `delete`, `list_with`, `list_with_delimiter`) with JitAI's
+//! storage interface built on it (`upload_by_file`, `get_sign_url`, `download`, `get_object`,
+//! `delete`, plus `exists`, `list`, `upload_path`/`download_to`), [capabilities with
+//! limits](Capabilities) and [`ErrorKind::Unsupported`] for what a Type cannot do.
 //! [`StorageHandle`] is what users hold: it applies JitAI's defaults and names the element,
-//! the Type, the operation and the key in every [`Error`]. This crate declares the framework
+//! the Type, the operation and the key in every [`Error`], whose [`ErrorKind`] and
+//! `is_temporary()` tell a host whether to retry, report or give up. The behaviour suite every
+//! Type must pass is `testkit` (feature `testkit`). This crate declares the framework
 //! elements `storages.Meta`, `storages.OssType` and `storages.DiskType` and registers
 //! [`DiskStorage`] as `storages.DiskType`.
 //!
@@ -30,26 +34,38 @@
 
 #![warn(missing_docs)]
 
+mod capability;
 mod disk;
 mod error;
 mod handle;
+mod list;
 mod oss;
+mod read;
 mod storage;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 mod types;
 pub mod workflows;
+mod write;
+mod writer;
 
+pub use capability::{Capabilities, Capability, Limits};
 pub use disk::{DiskConfig, DiskStorage, DISK_TYPE};
-pub use error::{BoxError, Error, StorageError};
+pub use error::{BoxError, Error, ErrorKind, ServiceDetails, StorageError};
 pub use handle::{into_element_object, StorageHandle};
+pub use list::{ListOptions, ListResult, ObjectStream, DELIMITER};
 pub use oss::{
     AddressingStyleConfig, ConfigProblem, OssConfig, OssStorage, PostForm, PostPolicyRequest,
     SchemeConfig, SignatureVersionConfig, UrlMode,
 };
+pub use read::{ByteRange, ByteStream, ReadOptions, ReadResult};
 pub use storage::Storage;
 pub use types::{
-    Capabilities, Capability, ObjectInfo, Operation, SignUrlRequest, SignedUrl, UploadOptions,
-    UploadResult, DEFAULT_CONTENT_TYPE, DEFAULT_SIGN_EXPIRES,
+    ObjectInfo, Operation, SignUrlRequest, SignedUrl, UploadOptions, UploadResult,
+    DEFAULT_CONTENT_TYPE, DEFAULT_SIGN_EXPIRES,
 };
+pub use write::{ObjectWriter, SpoolCommit, SpooledWriter};
+pub use writer::Writer;
 
 /// The Meta of the family.
 pub const STORAGES_META: &str = "storages.Meta";

@@ -88,7 +88,8 @@ impl ObjectInfo {
     }
 }
 
-/// Options for [`upload_with`](crate::Storage::upload_with).
+/// Options of a write: [`write`](crate::Storage::write) and
+/// [`upload_with`](crate::Storage::upload_with).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct UploadOptions {
@@ -199,6 +200,14 @@ pub enum Operation {
     Copy,
     /// `append`
     Append,
+    /// `read` (streaming, ranged)
+    Read,
+    /// `write` (streaming writer)
+    Write,
+    /// `stat`
+    Stat,
+    /// `list_with_delimiter`
+    ListWithDelimiter,
 }
 
 impl Operation {
@@ -219,6 +228,10 @@ impl Operation {
             Operation::List => "list",
             Operation::Copy => "copy",
             Operation::Append => "append",
+            Operation::Read => "read",
+            Operation::Write => "write",
+            Operation::Stat => "stat",
+            Operation::ListWithDelimiter => "list_with_delimiter",
         }
     }
 }
@@ -226,116 +239,5 @@ impl Operation {
 impl fmt::Display for Operation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-/// Something a storage Type may or may not be able to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-#[repr(u8)]
-pub enum Capability {
-    /// download, get_object, exists, download_to
-    Read = 0,
-    /// upload_by_file, upload_path
-    Write,
-    /// delete
-    Delete,
-    /// list
-    List,
-    /// get_sign_url and sign_url (presigned URLs)
-    SignUrl,
-    /// user metadata on upload (upload_with)
-    UserMetadata,
-    /// copy inside the storage
-    Copy,
-    /// delete_many in one request
-    DeleteMany,
-    /// append
-    Append,
-    /// multipart / parallel transfers for large objects
-    Multipart,
-    /// resumable uploads
-    Resume,
-    /// CRC-64 integrity checks
-    Crc64,
-    /// content type stored with the object
-    ContentType,
-}
-
-const ALL_CAPABILITIES: [Capability; 13] = [
-    Capability::Read,
-    Capability::Write,
-    Capability::Delete,
-    Capability::List,
-    Capability::SignUrl,
-    Capability::UserMetadata,
-    Capability::Copy,
-    Capability::DeleteMany,
-    Capability::Append,
-    Capability::Multipart,
-    Capability::Resume,
-    Capability::Crc64,
-    Capability::ContentType,
-];
-
-impl Capability {
-    /// A short name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Capability::Read => "read",
-            Capability::Write => "write",
-            Capability::Delete => "delete",
-            Capability::List => "list",
-            Capability::SignUrl => "sign-url",
-            Capability::UserMetadata => "user-metadata",
-            Capability::Copy => "copy",
-            Capability::DeleteMany => "delete-many",
-            Capability::Append => "append",
-            Capability::Multipart => "multipart",
-            Capability::Resume => "resume",
-            Capability::Crc64 => "crc64",
-            Capability::ContentType => "content-type",
-        }
-    }
-}
-
-impl fmt::Display for Capability {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A set of [`Capability`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Capabilities(u32);
-
-impl Capabilities {
-    /// The set holding `list`.
-    pub fn of(list: &[Capability]) -> Capabilities {
-        Capabilities(list.iter().fold(0, |bits, c| bits | (1 << *c as u8)))
-    }
-
-    /// True when `capability` is in the set.
-    pub fn contains(self, capability: Capability) -> bool {
-        self.0 & (1 << capability as u8) != 0
-    }
-
-    /// The set plus `capability`.
-    pub fn with(self, capability: Capability) -> Capabilities {
-        Capabilities(self.0 | (1 << capability as u8))
-    }
-
-    /// The members, in declaration order.
-    pub fn iter(self) -> impl Iterator<Item = Capability> {
-        ALL_CAPABILITIES
-            .into_iter()
-            .filter(move |c| self.contains(*c))
-    }
-}
-
-impl fmt::Display for Capabilities {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<&str> = self.iter().map(Capability::as_str).collect();
-        f.write_str(&names.join(", "))
     }
 }

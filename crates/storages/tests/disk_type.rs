@@ -1,60 +1,13 @@
 //! storages.DiskType through the registry and a StorageHandle: every method, its config, and
 //! the keys it must refuse.
 
-use std::path::Path;
-
 use futures::TryStreamExt;
 use jitstore_element::App;
-use jitstore_storages::{Capability, StorageHandle, DEFAULT_SIGN_EXPIRES};
+use jitstore_storages::{Capability, DEFAULT_SIGN_EXPIRES};
 
-struct TestApp {
-    dir: tempfile::TempDir,
-}
+mod disk_support;
 
-impl TestApp {
-    fn new(config: &str) -> TestApp {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let element = dir.path().join("storages/Files");
-        std::fs::create_dir_all(&element).expect("mkdir");
-        std::fs::write(
-            element.join("e.json"),
-            r#"{"title": "Files", "type": "storages.DiskType", "backendBundleEntry": "."}"#,
-        )
-        .expect("e.json");
-        std::fs::write(element.join("Files.json"), config).expect("config");
-        TestApp { dir }
-    }
-
-    fn root(&self) -> std::path::PathBuf {
-        std::fs::canonicalize(self.dir.path()).expect("canonical")
-    }
-
-    fn store(&self) -> StorageHandle {
-        let app = App::builder(self.dir.path())
-            .env::<String, String>([])
-            .open()
-            .expect("opens");
-        let loaded = app.get_element("storages.Files").expect("builds");
-        StorageHandle::from_loaded(&loaded).expect("is a storage")
-    }
-}
-
-fn files_under(dir: &Path) -> Vec<String> {
-    let mut out: Vec<String> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            e.path()
-                .strip_prefix(dir)
-                .expect("under")
-                .display()
-                .to_string()
-        })
-        .collect();
-    out.sort();
-    out
-}
+use disk_support::{files_under, TestApp};
 
 #[tokio::test]
 async fn upload_download_stat_delete_round_trip() {
@@ -81,7 +34,8 @@ async fn upload_download_stat_delete_round_trip() {
     let info = store.get_object("docs/a.txt").await.expect("stat");
     assert_eq!(info.size, 5);
     assert_eq!(info.etag.as_deref(), Some(result.etag.as_str()));
-    assert_eq!(info.content_type.as_deref(), Some("text/plain"));
+    // The content type given at upload is kept (not re-guessed from the extension).
+    assert_eq!(info.content_type.as_deref(), Some("text/x-custom"));
     assert!(info.last_modified.is_some());
 
     assert_eq!(
@@ -98,21 +52,37 @@ async fn upload_download_stat_delete_round_trip() {
 }
 
 #[tokio::test]
-async fn content_type_defaults_follow_the_extension_then_octet_stream() {
-    let store = TestApp::new("{}").store();
+async fn content_type_defaults_are_those_of_oss_type() {
+    let app = TestApp::new("{}");
+    let store = app.store();
+    // Bytes without a content type are application/octet-stream, as on OSS.
     let json = store
         .upload_by_file("a.json", b"{}".to_vec(), None)
         .await
         .expect("upload");
-    assert_eq!(json.content_type.as_deref(), Some("application/json"));
-    let blob = store
-        .upload_by_file("blob", b"x".to_vec(), None)
-        .await
-        .expect("upload");
     assert_eq!(
-        blob.content_type.as_deref(),
+        json.content_type.as_deref(),
         Some("application/octet-stream")
     );
+    let info = store.get_object("a.json").await.expect("stat");
+    assert_eq!(
+        info.content_type.as_deref(),
+        Some("application/octet-stream")
+    );
+    // A local file without one is guessed from the key's extension, as OssType does.
+    let source = app.dir.path().join("source.bin");
+    std::fs::write(&source, b"{}").expect("source");
+    let uploaded = store
+        .upload_path("b.json", &source, None)
+        .await
+        .expect("upload_path");
+    assert_eq!(uploaded.content_type.as_deref(), Some("application/json"));
+    let info = store.get_object("b.json").await.expect("stat");
+    assert_eq!(info.content_type.as_deref(), Some("application/json"));
+    // A file put in the directory by hand is guessed from its extension.
+    std::fs::write(app.root().join("appData/storages/Files/c.html"), b"<p>").expect("by hand");
+    let info = store.get_object("c.html").await.expect("stat");
+    assert_eq!(info.content_type.as_deref(), Some("text/html"));
 }
 
 #[tokio::test]

@@ -4,9 +4,20 @@ use std::path::{Component, Path};
 
 use crate::error::StorageError;
 
-/// Prefix of DiskType's temporary files; keys whose last segment starts with it are refused
-/// and listings skip such files.
+/// Prefix of every file DiskType keeps for itself (temporary files, metadata sidecars): key
+/// segments starting with it are refused and listings skip such names.
+pub(crate) const RESERVED_PREFIX: &str = ".jitstore-";
+
+/// Prefix of DiskType's temporary files (a killed upload can leave one; see `sweep`).
 pub(crate) const TEMP_PREFIX: &str = ".jitstore-tmp-";
+
+/// Prefix of DiskType's metadata sidecars (see `meta`).
+pub(crate) const META_PREFIX: &str = ".jitstore-meta-";
+
+/// True for names DiskType keeps for itself.
+pub(crate) fn is_reserved(name: &str) -> bool {
+    name.starts_with(RESERVED_PREFIX)
+}
 
 fn check_segments(key: &str, allow_trailing_slash: bool) -> Result<(), StorageError> {
     if key.contains('\0') {
@@ -42,9 +53,10 @@ fn check_segments(key: &str, allow_trailing_slash: bool) -> Result<(), StorageEr
                     "it has a `{segment}` segment, which could escape the storage directory"
                 )))
             }
-            s if s.starts_with(TEMP_PREFIX) => {
+            s if is_reserved(s) => {
                 return Err(StorageError::invalid_key(format!(
-                    "segments starting with `{TEMP_PREFIX}` are reserved for temporary files"
+                    "segments starting with `{RESERVED_PREFIX}` are reserved for DiskType's own \
+                     files (temporary files, metadata sidecars)"
                 )))
             }
             s if cfg!(windows) && s.contains(':') => {
@@ -109,6 +121,8 @@ mod tests {
             ("a//b", "empty path segment"),
             ("a/", "empty path segment"),
             (".jitstore-tmp-x", "reserved"),
+            ("a/.jitstore-meta-x", "reserved"),
+            (".jitstore-other/b", "reserved"),
         ] {
             let error = validate_key(key).expect_err(key);
             assert!(error.to_string().contains(reason), "{key}: {error}");

@@ -2,29 +2,59 @@
 //! default storage.
 //!
 //! Config (`<Name>.json`): `directory`, relative to the app folder (absolute paths are used as
-//! they are), default `appData/storages/<Name>`. Writes are atomic (temp file, fsync, rename);
-//! keys that could leave the directory are refused; URLs are `file://` URLs.
+//! they are), default `appData/storages/<Name>`. URLs are `file://` URLs.
+//!
+//! - Confinement: every key is resolved one segment at a time beneath an open handle on the
+//!   directory, never following a symbolic link ([`beneath`]); links inside the directory are
+//!   refused by `get`/`put`/`delete`/`stat` with an error naming them, and never listed.
+//! - Writes are atomic (temporary file, fsync, rename, fsync of the folder; [`fs`]).
+//! - Content type and user metadata live in a sidecar beside the object, bound to one version
+//!   of its data ([`meta`]).
+//! - Opening a storage sweeps away what killed uploads left behind ([`sweep`]).
+//! - The object operations themselves are in [`objects`]; this module registers the Type and
+//!   runs them for the `Storage` trait on tokio's blocking pool.
 
+#[cfg(not(unix))]
+compile_error!(
+    "storages.DiskType needs a Unix platform: it confines keys with openat and O_NOFOLLOW"
+);
+
+mod beneath;
 mod fs;
 mod key;
+mod meta;
+mod objects;
+mod sweep;
+mod walk;
+mod writer;
 
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use futures::stream::{self, BoxStream, StreamExt};
+use futures::stream::{self, StreamExt};
 use jitstore_element::{register_type, BoxError, BuildContext, ElementObject};
 use serde::Deserialize;
 
-use self::fs::{
-    copy_into, etag_of, modified_of, not_found_or_io, open_object, prune_empty_dirs, write_atomic,
-};
-use self::key::{validate_key, validate_prefix, TEMP_PREFIX};
+use self::fs::{copy_into, write_atomic_local};
+use self::key::{validate_key, validate_prefix};
+use self::meta::normalise_user_metadata;
+use self::writer::DiskWriter;
+use crate::capability::{Capabilities, Capability, Limits};
 use crate::error::StorageError;
 use crate::handle::into_element_object;
+use crate::list::{ListOptions, ObjectStream};
+use crate::read::{ReadOptions, ReadResult};
 use crate::storage::Storage;
-use crate::types::{Capabilities, Capability, ObjectInfo, UploadResult, DEFAULT_CONTENT_TYPE};
+use crate::types::{ObjectInfo, UploadOptions, UploadResult, DEFAULT_CONTENT_TYPE};
+use crate::write::ObjectWriter;
+
+/// The chunk size of DiskType's read streams.
+const READ_CHUNK: usize = 256 * 1024;
 
 /// The Type fullName.
 pub const DISK_TYPE: &str = "storages.DiskType";
@@ -38,7 +68,30 @@ pub struct DiskConfig {
     pub directory: Option<String>,
 }
 
-/// A storage on a local directory.
+/// A storage on a local directory (`storages.DiskType`). Every key is resolved beneath the
+/// directory without following symbolic links; content type and user metadata are kept.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use bytes::Bytes;
+/// use jitstore_storages::{DiskStorage, Storage, UploadOptions};
+///
+/// let dir = tempfile::tempdir()?;
+/// let disk = DiskStorage::new(dir.path())?;
+/// let mut options = UploadOptions::content_type("text/markdown");
+/// options.user_metadata.insert("owner".into(), "ana".into());
+/// disk.upload_with("docs/a.md", Bytes::from_static(b"# hi"), &options).await?;
+/// let info = disk.get_object("docs/a.md").await?;
+/// assert_eq!(info.content_type.as_deref(), Some("text/markdown"));
+/// assert_eq!(info.user_metadata["owner"], "ana");
+///
+/// // A link beneath the directory is never followed, even to read.
+/// std::os::unix::fs::symlink("/etc", dir.path().join("etc"))?;
+/// let error = disk.download("etc/hostname").await.unwrap_err();
+/// assert!(error.to_string().contains("is a symbolic link"));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct DiskStorage {
     root: PathBuf,
@@ -78,109 +131,7 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, StorageError> {
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| StorageError::Other(Box::new(e)))?
-}
-
-impl DiskStorage {
-    /// A storage on `root` (made absolute; created on first write).
-    pub fn new(root: impl Into<PathBuf>) -> Result<DiskStorage, StorageError> {
-        let root = root.into();
-        let root = std::path::absolute(&root).map_err(|e| StorageError::io(&root, e))?;
-        Ok(DiskStorage { root })
-    }
-
-    /// The storage directory.
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
-    /// The file of `key`, after validating it.
-    pub fn path_of(&self, key: &str) -> Result<PathBuf, StorageError> {
-        validate_key(key)?;
-        Ok(self.root.join(key))
-    }
-
-    fn url_of(path: &Path) -> String {
-        url::Url::from_file_path(path)
-            .map(String::from)
-            .unwrap_or_else(|()| format!("file://{}", path.display()))
-    }
-
-    fn info(key: &str, metadata: &std::fs::Metadata) -> ObjectInfo {
-        let mut info = ObjectInfo::new(key, metadata.len());
-        info.etag = Some(etag_of(metadata));
-        info.content_type = Some(mime_of(key));
-        info.last_modified = modified_of(metadata);
-        info
-    }
-
-    fn result(
-        key: &str,
-        path: &Path,
-        content_type: Option<&str>,
-    ) -> Result<UploadResult, StorageError> {
-        let metadata = std::fs::metadata(path).map_err(|e| StorageError::io(path, e))?;
-        let mut result = UploadResult::new(
-            DiskStorage::url_of(path),
-            key,
-            metadata.len(),
-            etag_of(&metadata),
-        );
-        result.content_type = Some(
-            content_type
-                .map(str::to_owned)
-                .unwrap_or_else(|| mime_of(key)),
-        );
-        Ok(result)
-    }
-
-    fn list_blocking(root: &Path, prefix: &str) -> Result<Vec<ObjectInfo>, StorageError> {
-        let start = match prefix.rfind('/') {
-            Some(slash) => root.join(&prefix[..slash]),
-            None => root.to_path_buf(),
-        };
-        if !start.is_dir() {
-            return Ok(Vec::new());
-        }
-        let mut found = Vec::new();
-        for entry in walkdir::WalkDir::new(&start).follow_links(false) {
-            let entry = entry.map_err(|e| {
-                let path = e.path().map(Path::to_path_buf);
-                StorageError::Io {
-                    path,
-                    source: e
-                        .into_io_error()
-                        .unwrap_or_else(|| std::io::Error::other("filesystem loop while listing")),
-                }
-            })?;
-            if !entry.file_type().is_file()
-                || entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX)
-            {
-                continue;
-            }
-            let Ok(relative) = entry.path().strip_prefix(root) else {
-                continue;
-            };
-            let Some(key) = relative
-                .components()
-                .map(|c| c.as_os_str().to_str())
-                .collect::<Option<Vec<&str>>>()
-                .map(|parts| parts.join("/"))
-            else {
-                continue; // not valid UTF-8: cannot be named by a key
-            };
-            if !key.starts_with(prefix) {
-                continue;
-            }
-            let metadata = entry.metadata().map_err(|e| StorageError::Io {
-                path: Some(entry.path().to_path_buf()),
-                source: e.into(),
-            })?;
-            found.push(DiskStorage::info(&key, &metadata));
-        }
-        found.sort_by(|a, b| a.key.cmp(&b.key));
-        Ok(found)
-    }
+        .map_err(StorageError::unexpected)?
 }
 
 #[async_trait]
@@ -192,7 +143,88 @@ impl Storage for DiskStorage {
             Capability::Delete,
             Capability::List,
             Capability::Copy,
+            Capability::UserMetadata,
+            Capability::ContentType,
+            Capability::RangeRead,
+            Capability::ConditionalRead,
+            Capability::ListStartAfter,
         ])
+        .with_limits(Limits::default())
+    }
+
+    async fn stat(&self, name: &str) -> Result<ObjectInfo, StorageError> {
+        let this = self.clone();
+        let key = name.to_owned();
+        blocking(move || this.stat_blocking(&key)).await
+    }
+
+    /// Opens the object beneath the directory (no link followed), checks the conditions,
+    /// seeks to the range and streams it in 256 KiB chunks.
+    async fn read(&self, name: &str, options: &ReadOptions) -> Result<ReadResult, StorageError> {
+        if let Some(range) = &options.range {
+            range.validate()?;
+        }
+        let this = self.clone();
+        let key = name.to_owned();
+        let object = blocking(move || this.open_object(&key)).await?;
+        options.check_conditions(object.info.etag.as_deref())?;
+        let range = match &options.range {
+            Some(range) => range.resolve(object.info.size)?,
+            None => 0..object.info.size,
+        };
+        let mut file = tokio::fs::File::from_std(object.file);
+        if range.start > 0 {
+            use tokio::io::AsyncSeekExt;
+            file.seek(std::io::SeekFrom::Start(range.start))
+                .await
+                .map_err(|e| StorageError::io(self.root.join(name), e))?;
+        }
+        let body = tokio::io::AsyncReadExt::take(file, range.end - range.start);
+        let stream = tokio_util::io::ReaderStream::with_capacity(body, READ_CHUNK)
+            .map(|chunk| chunk.map_err(StorageError::from))
+            .boxed();
+        Ok(ReadResult::new(object.info, range, stream))
+    }
+
+    /// A temporary file beside the object, renamed into place (with its metadata sidecar) at
+    /// `finish`; dropped unfinished, it is removed.
+    async fn write(
+        &self,
+        name: &str,
+        options: &UploadOptions,
+    ) -> Result<Box<dyn ObjectWriter>, StorageError> {
+        let this = self.clone();
+        let key = name.to_owned();
+        let content_type = options
+            .content_type
+            .clone()
+            .unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned());
+        let user_metadata = normalise_user_metadata(&options.user_metadata)?;
+        let pending = blocking(move || this.begin_write(&key)).await?;
+        Ok(Box::new(DiskWriter::new(
+            pending,
+            content_type,
+            user_metadata,
+        )))
+    }
+
+    fn list_with(&self, options: &ListOptions) -> ObjectStream {
+        if let Err(error) = validate_prefix(&options.prefix) {
+            return stream::once(async move { Err(error) }).boxed();
+        }
+        let this = self.clone();
+        let options = options.clone();
+        stream::once(blocking(move || {
+            let all = this.list_blocking(&options.prefix)?;
+            Ok(all.into_iter().filter(|o| options.admits(&o.key)).collect())
+        }))
+        .flat_map(
+            |listed: Result<Vec<ObjectInfo>, StorageError>| match listed {
+                Ok(items) => stream::iter(items.into_iter().map(Ok)).boxed(),
+                Err(error) => stream::once(async move { Err(error) }).boxed(),
+            },
+        )
+        .boxed()
     }
 
     async fn upload_by_file(
@@ -201,18 +233,34 @@ impl Storage for DiskStorage {
         data: Bytes,
         content_type: Option<&str>,
     ) -> Result<UploadResult, StorageError> {
-        let path = self.path_of(name)?;
-        let root = self.root.clone();
-        let target = path.clone();
+        let options = UploadOptions {
+            content_type: content_type.map(str::to_owned),
+            ..UploadOptions::default()
+        };
+        self.upload_with(name, data, &options).await
+    }
+
+    async fn upload_with(
+        &self,
+        name: &str,
+        data: Bytes,
+        options: &UploadOptions,
+    ) -> Result<UploadResult, StorageError> {
+        let this = self.clone();
+        let key = name.to_owned();
+        let content_type = options
+            .content_type
+            .clone()
+            .unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned());
+        let user_metadata = normalise_user_metadata(&options.user_metadata)?;
         blocking(move || {
-            write_atomic(&target, &root, |file| {
-                std::io::Write::write_all(file, &data)
+            this.write_blocking(&key, content_type, user_metadata, |file, path| {
+                file.write_all(&data)
                     .map(|()| data.len() as u64)
-                    .map_err(|e| StorageError::io(&target, e))
+                    .map_err(|e| StorageError::io(path, e))
             })
         })
-        .await?;
-        DiskStorage::result(name, &path, content_type)
+        .await
     }
 
     async fn upload_path(
@@ -221,108 +269,72 @@ impl Storage for DiskStorage {
         source: &Path,
         content_type: Option<&str>,
     ) -> Result<UploadResult, StorageError> {
-        let path = self.path_of(name)?;
-        let root = self.root.clone();
-        let target = path.clone();
+        let this = self.clone();
+        let key = name.to_owned();
+        // As OssType: the content type defaults to a guess from the key's extension.
+        let content_type = content_type.map_or_else(|| mime_of(name), str::to_owned);
         let source = source.to_path_buf();
         blocking(move || {
-            let mut reader =
-                std::fs::File::open(&source).map_err(|e| StorageError::io(&source, e))?;
-            write_atomic(&target, &root, |file| copy_into(&mut reader, file, &source))
+            validate_key(&key)?;
+            let mut reader = File::open(&source).map_err(|e| StorageError::io(&source, e))?;
+            this.write_blocking(&key, content_type, BTreeMap::new(), |file, _| {
+                copy_into(&mut reader, file, &source)
+            })
         })
-        .await?;
-        DiskStorage::result(name, &path, content_type)
+        .await
     }
 
     async fn download(&self, name: &str) -> Result<Bytes, StorageError> {
-        let path = self.path_of(name)?;
+        let this = self.clone();
+        let key = name.to_owned();
         blocking(move || {
-            let (mut file, metadata) = open_object(&path)?;
-            let mut data = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
-            std::io::Read::read_to_end(&mut file, &mut data)
-                .map_err(|e| StorageError::io(&path, e))?;
+            let mut object = this.open_object(&key)?;
+            let mut data = Vec::with_capacity(usize::try_from(object.info.size).unwrap_or(0));
+            object
+                .file
+                .read_to_end(&mut data)
+                .map_err(|e| StorageError::io(this.root.join(&key), e))?;
             Ok(Bytes::from(data))
         })
         .await
     }
 
     async fn download_to(&self, name: &str, target: &Path) -> Result<u64, StorageError> {
-        let path = self.path_of(name)?;
+        let this = self.clone();
+        let key = name.to_owned();
         let target = std::path::absolute(target).map_err(|e| StorageError::io(target, e))?;
         blocking(move || {
-            let (mut file, _) = open_object(&path)?;
-            let parent = target.parent().unwrap_or(Path::new("/")).to_path_buf();
-            write_atomic(&target, &parent, |out| copy_into(&mut file, out, &path))
-        })
-        .await
-    }
-
-    async fn get_object(&self, name: &str) -> Result<ObjectInfo, StorageError> {
-        let path = self.path_of(name)?;
-        let key = name.to_owned();
-        blocking(move || {
-            let metadata = std::fs::metadata(&path).map_err(|e| not_found_or_io(&path, e))?;
-            if !metadata.is_file() {
-                return Err(StorageError::NotFound);
-            }
-            Ok(DiskStorage::info(&key, &metadata))
-        })
-        .await
-    }
-
-    async fn exists(&self, name: &str) -> Result<bool, StorageError> {
-        let path = self.path_of(name)?;
-        blocking(move || match std::fs::metadata(&path) {
-            Ok(metadata) => Ok(metadata.is_file()),
-            Err(error) => match not_found_or_io(&path, error) {
-                StorageError::NotFound => Ok(false),
-                other => Err(other),
-            },
+            let mut object = this.open_object(&key)?;
+            let source = this.root.join(&key);
+            write_atomic_local(&target, |out| copy_into(&mut object.file, out, &source))
         })
         .await
     }
 
     async fn delete(&self, name: &str) -> Result<(), StorageError> {
-        let path = self.path_of(name)?;
-        let root = self.root.clone();
-        blocking(move || {
-            if path.is_dir() {
-                return Ok(()); // a folder is not an object: nothing to delete
-            }
-            match std::fs::remove_file(&path) {
-                Ok(()) => {}
-                Err(error) => match not_found_or_io(&path, error) {
-                    StorageError::NotFound => return Ok(()),
-                    other => return Err(other),
-                },
-            }
-            prune_empty_dirs(path.parent(), &root);
-            Ok(())
-        })
-        .await
-    }
-
-    fn list(&self, prefix: &str) -> BoxStream<'static, Result<ObjectInfo, StorageError>> {
-        if let Err(error) = validate_prefix(prefix) {
-            return stream::once(async move { Err(error) }).boxed();
-        }
-        let root = self.root.clone();
-        let prefix = prefix.to_owned();
-        stream::once(blocking(move || DiskStorage::list_blocking(&root, &prefix)))
-            .flat_map(|listed| match listed {
-                Ok(items) => stream::iter(items.into_iter().map(Ok)).boxed(),
-                Err(error) => stream::once(async move { Err(error) }).boxed(),
-            })
-            .boxed()
+        let this = self.clone();
+        let key = name.to_owned();
+        blocking(move || this.delete_blocking(&key)).await
     }
 
     async fn copy(&self, from: &str, to: &str) -> Result<(), StorageError> {
-        let source = self.path_of(from)?;
-        let target = self.path_of(to)?;
-        let root = self.root.clone();
+        let this = self.clone();
+        let (from, to) = (from.to_owned(), to.to_owned());
         blocking(move || {
-            let (mut file, _) = open_object(&source)?;
-            write_atomic(&target, &root, |out| copy_into(&mut file, out, &source)).map(|_| ())
+            validate_key(&to)?;
+            let mut object = this.open_object(&from)?;
+            // As on OSS, a copy keeps the source's content type and user metadata.
+            let content_type = object
+                .stored
+                .content_type
+                .take()
+                .unwrap_or_else(|| mime_of(&from));
+            let user_metadata = std::mem::take(&mut object.stored.user_metadata);
+            let source = this.root.join(&from);
+            this.write_blocking(&to, content_type, user_metadata, |out, _| {
+                copy_into(&mut object.file, out, &source)
+            })
+            .map(|_| ())
         })
         .await
     }

@@ -11,7 +11,8 @@
 //! `AsyncRead`, [`PostObject` form policies](OssStorage::post_policy), the underlying client.
 
 mod config;
-mod errors;
+mod core;
+pub(crate) mod errors;
 mod post;
 
 use std::path::{Path, PathBuf};
@@ -20,12 +21,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use jitstore_element::{register_type, BoxError, BuildContext, ElementObject};
 use jitstore_oss::client::{
-    Body, Client, CopyObjectOptions, GetObjectOptions, ListObjectsV2Options, ObjectMeta,
-    PresignOptions, PutObjectOptions, RetryPolicy, Timeouts, WriteOptions,
+    Body, Client, CopyObjectOptions, GetObjectOptions, ObjectMeta, PresignOptions,
+    PutObjectOptions, RetryPolicy, Timeouts, WriteOptions,
 };
 use jitstore_oss::credentials::{Credentials, CredentialsProvider, EnvProvider, StaticProvider};
 use jitstore_oss::endpoint::{AddressingStyle, Endpoint, Scheme};
@@ -36,16 +36,20 @@ use tokio::io::AsyncRead;
 pub use self::config::{
     AddressingStyleConfig, OssConfig, SchemeConfig, SignatureVersionConfig, UrlMode,
 };
-use self::errors::map;
 pub(crate) use self::errors::map as map_error;
+use self::errors::{check_key, map};
 pub use self::post::{PostForm, PostPolicyRequest};
+use crate::capability::{Capabilities, Capability, Limits};
 use crate::error::StorageError;
 use crate::handle::{into_element_object, StorageHandle};
+use crate::list::{ListOptions, ListResult, ObjectStream};
+use crate::read::{ReadOptions, ReadResult};
 use crate::storage::Storage;
 use crate::types::{
-    Capabilities, Capability, ObjectInfo, SignUrlRequest, SignedUrl, UploadOptions, UploadResult,
-    DEFAULT_CONTENT_TYPE, DEFAULT_SIGN_EXPIRES,
+    ObjectInfo, SignUrlRequest, SignedUrl, UploadOptions, UploadResult, DEFAULT_CONTENT_TYPE,
+    DEFAULT_SIGN_EXPIRES,
 };
+use crate::write::ObjectWriter;
 use crate::OSS_TYPE;
 
 /// A storage on one OSS bucket. Cheap to clone.
@@ -214,6 +218,23 @@ impl OssStorage {
             }
             retry.max_attempts = r + 1;
         }
+        jitstore_oss::encoding::validate_bucket_name(&config.bucket_name)
+            .map_err(|e| ConfigProblem::new("bucketName", e.to_string()))?;
+        let explicit_region = config
+            .region
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
+        match explicit_region {
+            Some(region) => jitstore_oss::endpoint::validate_region(region)
+                .map_err(|e| ConfigProblem::new("region", e.to_string()))?,
+            None if version == SignatureVersion::V4 => {
+                endpoint
+                    .resolve_region(None)
+                    .map_err(|e| ConfigProblem::new("region", e.to_string()))?;
+            }
+            None => {}
+        }
         let crc = config.crc64_check.unwrap_or(true);
         let builder = |endpoint: Endpoint, region: Option<String>| {
             let mut b = Client::builder()
@@ -231,22 +252,7 @@ impl OssStorage {
         };
         let client = builder(endpoint.clone(), config.region.clone())
             .build()
-            .map_err(|e| {
-                let field = match &e {
-                    jitstore_oss::error::OssError::InvalidInput { what, .. }
-                        if what.contains("bucket") =>
-                    {
-                        "bucketName"
-                    }
-                    jitstore_oss::error::OssError::InvalidInput { what, .. }
-                        if what.contains("region") =>
-                    {
-                        "region"
-                    }
-                    _ => "endPoint",
-                };
-                ConfigProblem::new(field, e.to_string())
-            })?;
+            .map_err(|e| ConfigProblem::new("endPoint", e.to_string()))?;
         let region = (!client.region().is_empty()).then(|| client.region().to_owned());
         let public_base = match &config.public_domain {
             Some(domain) => {
@@ -274,22 +280,29 @@ impl OssStorage {
         };
         if let Some(p) = config.part_size {
             transfer.part_size = p;
+            TransferOptions {
+                part_size: p,
+                ..TransferOptions::default()
+            }
+            .validate()
+            .map_err(|e| ConfigProblem::new("partSize", e.to_string()))?;
         }
         if let Some(c) = config.concurrency {
             transfer.concurrency = c;
+            TransferOptions {
+                concurrency: c,
+                ..TransferOptions::default()
+            }
+            .validate()
+            .map_err(|e| ConfigProblem::new("concurrency", e.to_string()))?;
         }
         if let Some(t) = config.multipart_threshold {
             transfer.multipart_threshold = t;
         }
         transfer.sync_downloads = config.sync_downloads.unwrap_or(false);
-        transfer.validate().map_err(|e| {
-            let field = if e.to_string().contains("concurrency") {
-                "concurrency"
-            } else {
-                "partSize"
-            };
-            ConfigProblem::new(field, e.to_string())
-        })?;
+        transfer
+            .validate()
+            .map_err(|e| ConfigProblem::new("partSize", e.to_string()))?;
         let signed_url_expires = Duration::from_secs(
             config
                 .signed_url_expires
@@ -394,6 +407,7 @@ impl OssStorage {
         options: &UploadOptions,
         transfer: &TransferOptions,
     ) -> Result<UploadResult, StorageError> {
+        check_key(name)?;
         let guessed = mime_guess::from_path(name)
             .first_raw()
             .unwrap_or(DEFAULT_CONTENT_TYPE);
@@ -418,6 +432,7 @@ impl OssStorage {
     where
         R: AsyncRead + Unpin + Send,
     {
+        check_key(name)?;
         let write = Self::write_options(options, DEFAULT_CONTENT_TYPE);
         let content_type = write.content_type.clone();
         let up = transfer::upload_reader(&self.client, name, reader, size_hint, write, transfer)
@@ -433,6 +448,7 @@ impl OssStorage {
         path: &Path,
         transfer: &TransferOptions,
     ) -> Result<u64, StorageError> {
+        check_key(name)?;
         transfer::download_file(&self.client, name, path, transfer)
             .await
             .map(|out| out.size)
@@ -444,15 +460,17 @@ impl OssStorage {
         key: &str,
         options: PresignOptions,
     ) -> Result<jitstore_oss::client::PresignedRequest, StorageError> {
+        check_key(key)?;
         if options.expires.is_zero() {
-            return Err(StorageError::InvalidArgument {
-                message: "a presigned URL must be valid for at least one second".into(),
-            });
+            return Err(StorageError::invalid_argument(
+                "a presigned URL must be valid for at least one second",
+            ));
         }
         self.presigner.presign(key, options).await.map_err(map)
     }
 }
 
+/// ETags are reported bare (no quotes) by every Type.
 fn strip_quotes(etag: &str) -> String {
     etag.trim_matches('"').to_owned()
 }
@@ -469,13 +487,15 @@ fn info_from_meta(key: &str, meta: ObjectMeta) -> ObjectInfo {
 }
 
 fn header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), StorageError> {
-    let n = HeaderName::from_bytes(name.trim().to_ascii_lowercase().as_bytes()).map_err(|_| {
-        StorageError::InvalidArgument {
-            message: format!("{name:?} is not a valid header name"),
-        }
+    let n = HeaderName::from_bytes(name.trim().to_ascii_lowercase().as_bytes()).map_err(|e| {
+        StorageError::invalid_argument(format!("{name:?} is not a valid header name"))
+            .with_source(e)
     })?;
-    let v = HeaderValue::from_str(value).map_err(|_| StorageError::InvalidArgument {
-        message: format!("the value of header {name} is not a valid header value"),
+    let v = HeaderValue::from_str(value).map_err(|e| {
+        StorageError::invalid_argument(format!(
+            "the value of header {name} is not a valid header value"
+        ))
+        .with_source(e)
     })?;
     Ok((n, v))
 }
@@ -483,6 +503,15 @@ fn header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), StorageE
 #[async_trait]
 impl Storage for OssStorage {
     fn capabilities(&self) -> Capabilities {
+        let limits = Limits {
+            max_object_size: Some(48_800 * (1 << 30)),
+            max_single_write_size: Some(5 << 30),
+            min_part_size: Some(transfer::MIN_PART_SIZE),
+            max_part_size: Some(transfer::MAX_PART_SIZE),
+            max_parts: Some(10_000),
+            max_presign_expiry: Some(Duration::from_secs(7 * 24 * 3600)),
+            max_delete_batch: Some(1000),
+        };
         Capabilities::of(&[
             Capability::Read,
             Capability::Write,
@@ -497,11 +526,48 @@ impl Storage for OssStorage {
             Capability::Resume,
             Capability::Crc64,
             Capability::ContentType,
+            Capability::RangeRead,
+            Capability::ConditionalRead,
+            Capability::ListDelimiter,
+            Capability::ListStartAfter,
         ])
+        .with_limits(limits)
     }
 
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         Some(self)
+    }
+
+    async fn stat(&self, name: &str) -> Result<ObjectInfo, StorageError> {
+        check_key(name)?;
+        let meta = self
+            .client
+            .head_object(name, GetObjectOptions::default())
+            .await
+            .map_err(map)?;
+        Ok(info_from_meta(name, meta))
+    }
+
+    async fn read(&self, name: &str, options: &ReadOptions) -> Result<ReadResult, StorageError> {
+        self.read_native(name, options).await
+    }
+
+    async fn write(
+        &self,
+        name: &str,
+        options: &UploadOptions,
+    ) -> Result<Box<dyn ObjectWriter>, StorageError> {
+        check_key(name)?;
+        let write = Self::write_options(options, DEFAULT_CONTENT_TYPE);
+        Ok(Box::new(self.writer(name, write)))
+    }
+
+    fn list_with(&self, options: &ListOptions) -> ObjectStream {
+        self.list_native(options)
+    }
+
+    async fn list_with_delimiter(&self, prefix: &str) -> Result<ListResult, StorageError> {
+        self.list_level(prefix).await
     }
 
     async fn upload_by_file(
@@ -523,6 +589,7 @@ impl Storage for OssStorage {
         data: Bytes,
         options: &UploadOptions,
     ) -> Result<UploadResult, StorageError> {
+        check_key(name)?;
         let write = Self::write_options(options, DEFAULT_CONTENT_TYPE);
         let content_type = write.content_type.clone();
         let size = data.len() as u64;
@@ -598,8 +665,12 @@ impl Storage for OssStorage {
 
     async fn sign_url(&self, request: &SignUrlRequest) -> Result<SignedUrl, StorageError> {
         let method = Method::from_bytes(request.method.trim().to_ascii_uppercase().as_bytes())
-            .map_err(|_| StorageError::InvalidArgument {
-                message: format!("{:?} is not an HTTP method", request.method),
+            .map_err(|e| {
+                StorageError::invalid_argument(format!(
+                    "{:?} is not an HTTP method",
+                    request.method
+                ))
+                .with_source(e)
             })?;
         let mut options = PresignOptions {
             method: method.clone(),
@@ -643,6 +714,7 @@ impl Storage for OssStorage {
     }
 
     async fn download(&self, name: &str) -> Result<Bytes, StorageError> {
+        check_key(name)?;
         transfer::download_bytes(&self.client, name, self.transfer.verify_crc)
             .await
             .map_err(map)
@@ -652,16 +724,8 @@ impl Storage for OssStorage {
         self.download_to_with(name, path, &self.transfer).await
     }
 
-    async fn get_object(&self, name: &str) -> Result<ObjectInfo, StorageError> {
-        let meta = self
-            .client
-            .head_object(name, GetObjectOptions::default())
-            .await
-            .map_err(map)?;
-        Ok(info_from_meta(name, meta))
-    }
-
     async fn delete(&self, name: &str) -> Result<(), StorageError> {
+        check_key(name)?;
         self.client
             .delete_object(name, None)
             .await
@@ -680,29 +744,9 @@ impl Storage for OssStorage {
             .map_err(map)
     }
 
-    fn list(&self, prefix: &str) -> BoxStream<'static, Result<ObjectInfo, StorageError>> {
-        let options = ListObjectsV2Options {
-            prefix: (!prefix.is_empty()).then(|| prefix.to_owned()),
-            max_keys: Some(1000),
-            ..ListObjectsV2Options::default()
-        };
-        self.client
-            .list_objects_v2(options)
-            .map_err(map)
-            .map_ok(|page| {
-                futures::stream::iter(page.contents.into_iter().map(|o| {
-                    let mut info = ObjectInfo::new(o.key, o.size);
-                    info.etag = Some(strip_quotes(&o.etag));
-                    info.last_modified = o.last_modified;
-                    info.storage_class = o.storage_class;
-                    Ok(info)
-                }))
-            })
-            .try_flatten()
-            .boxed()
-    }
-
     async fn copy(&self, from: &str, to: &str) -> Result<(), StorageError> {
+        check_key(from)?;
+        check_key(to)?;
         self.client
             .copy_object(to, from, CopyObjectOptions::default())
             .await

@@ -7,7 +7,7 @@ use jitstore_oss::sign::SignatureVersion;
 
 use super::errors::map;
 use super::OssStorage;
-use crate::error::StorageError;
+use crate::error::{ErrorKind, StorageError};
 
 /// What a browser form upload may do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,9 +66,9 @@ impl OssStorage {
     pub async fn post_policy(&self, request: &PostPolicyRequest) -> Result<PostForm, StorageError> {
         let secs = i64::try_from(request.expires.as_secs()).unwrap_or(i64::MAX);
         if secs == 0 || secs > 7 * 24 * 3600 {
-            return Err(StorageError::InvalidArgument {
-                message: format!("a post policy must be valid for 1 s to 7 days, got {secs} s"),
-            });
+            return Err(StorageError::invalid_argument(format!(
+                "a post policy must be valid for 1 s to 7 days, got {secs} s"
+            )));
         }
         let now = chrono::Utc::now() + self.client.clock_offset();
         let expires_at = now + chrono::Duration::seconds(secs);
@@ -81,19 +81,13 @@ impl OssStorage {
         if let Some(ct) = &request.content_type {
             policy = policy.eq("Content-Type", ct);
         }
-        let creds = self
-            .credentials
-            .credentials()
-            .await
-            .map_err(|e| StorageError::Other(Box::new(e)))?;
+        let creds = self.credentials.credentials().await.map_err(|e| {
+            StorageError::new(ErrorKind::PermissionDenied, "credentials unavailable").with_source(e)
+        })?;
         let signed = match self.client.signature_version() {
-            SignatureVersion::V4 => {
-                policy
-                    .sign_v4(&creds, self.client.region(), now)
-                    .map_err(|e| StorageError::InvalidArgument {
-                        message: e.to_string(),
-                    })?
-            }
+            SignatureVersion::V4 => policy
+                .sign_v4(&creds, self.client.region(), now)
+                .map_err(|e| StorageError::invalid_argument("post policy").with_source(e))?,
             SignatureVersion::V1 => policy.sign_v1(&creds),
         };
         let url = self

@@ -28,7 +28,7 @@ use super::error::{redact_url, WorkflowError};
 use super::listing_plan::plan_directory_download;
 use super::names::{segment_problem, MAX_KEY_BYTES};
 use super::plain_http;
-use crate::error::StorageError;
+use crate::error::{ErrorKind, StorageError};
 use crate::handle::{into_element_object, StorageHandle};
 use crate::oss::{OssConfig, OssStorage};
 use crate::storage::Storage;
@@ -480,7 +480,7 @@ impl OssStorage {
                         .await;
                     return Ok(TransferReport::from_files(vec![outcome]));
                 }
-                Err(StorageError::NotFound) => {}
+                Err(e) if e.kind() == ErrorKind::NotFound => {}
                 Err(e) => return Err(e.into()),
             }
         }
@@ -518,7 +518,7 @@ impl OssStorage {
 
     /// Streams the object `key` into `writer` (stdout, a pipe) with bounded memory, reporting
     /// `(bytes done, size)`; returns the byte count. The metadata is read first (a missing
-    /// object is [`StorageError::NotFound`]); the body's CRC-64 is checked at the end, after
+    /// object is a [`StorageError`] of kind [`ErrorKind::NotFound`]); the body's CRC-64 is checked at the end, after
     /// the bytes were written (a pipe cannot take them back), so a mismatch is an error after
     /// the fact.
     pub async fn download_to_writer<W>(
@@ -536,12 +536,12 @@ impl OssStorage {
             .client()
             .get_object(key, jitstore_oss::client::GetObjectOptions::default())
             .await
-            .map_err(|e| StorageError::Other(Box::new(e)))?;
+            .map_err(crate::oss::errors::map)?;
         let mut body = got.body;
         let mut done = 0u64;
-        let io = |source| StorageError::Io { path: None, source };
+        let io = StorageError::from;
         while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(|e| StorageError::Other(Box::new(e)))?;
+            let chunk = chunk.map_err(crate::oss::errors::map)?;
             writer.write_all(&chunk).await.map_err(io)?;
             done += chunk.len() as u64;
             if let Some(p) = &progress {

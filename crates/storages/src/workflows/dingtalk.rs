@@ -41,7 +41,7 @@ use sha2::Sha256;
 use super::error::WorkflowError;
 use super::names::{segment_problem, MAX_KEY_BYTES};
 use super::plain_http;
-use crate::error::StorageError;
+use crate::error::ErrorKind;
 use crate::oss::{map_error, OssStorage};
 use crate::storage::Storage;
 
@@ -411,7 +411,7 @@ impl OssStorage {
         }
         let staged = match Storage::get_object(self, &ticket.s).await {
             Ok(info) => info,
-            Err(StorageError::NotFound) => {
+            Err(e) if e.kind() == ErrorKind::NotFound => {
                 return Err(WorkflowError::NotUploaded {
                     staging_key: ticket.s,
                 })
@@ -472,7 +472,7 @@ impl OssStorage {
                     });
                 }
                 Err(e) => match map_error(e) {
-                    StorageError::Service { code, .. } if code == "FileAlreadyExists" => {
+                    e if e.kind() == ErrorKind::AlreadyExists => {
                         if conflict == ConflictStrategy::FailIfExists {
                             return Err(WorkflowError::AlreadyExists {
                                 key,
