@@ -2,7 +2,37 @@
 //! listens on and serves OSS requests there.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+
+/// The endpoint from `serve`'s first stdout line (`jitstore OSS server listening on URL`).
+fn read_endpoint(child: &mut Child) -> String {
+    let stdout = child.stdout.take().expect("stdout");
+    let mut first = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut first)
+        .expect("a line");
+    first
+        .trim()
+        .strip_prefix("jitstore OSS server listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_owned()
+}
+
+/// Reads `serve`'s stderr until a line satisfies `hit` (true) or the stream ends (false);
+/// returns the lines seen.
+fn stderr_until(child: &mut Child, hit: impl Fn(&str) -> bool) -> (bool, Vec<String>) {
+    let stderr = child.stderr.take().expect("stderr");
+    let mut seen = Vec::new();
+    for line in BufReader::new(stderr).lines() {
+        let Ok(line) = line else { break };
+        let found = hit(&line);
+        seen.push(line);
+        if found {
+            return (true, seen);
+        }
+    }
+    (false, seen)
+}
 
 #[test]
 fn serve_prints_its_address_and_answers_signed_requests() {
@@ -26,16 +56,7 @@ fn serve_prints_its_address_and_answers_signed_requests() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut first = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut first)
-        .expect("a line");
-    let endpoint = first
-        .trim()
-        .strip_prefix("jitstore OSS server listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-        .to_owned();
+    let endpoint = read_endpoint(&mut child);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let outcome = runtime.block_on(async {
         use jitstore_oss::client::{Body, Client, GetObjectOptions, PutObjectOptions};
@@ -80,21 +101,9 @@ fn serve_logs_with_verbose() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("starts");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let mut seen = Vec::new();
-    let found = loop {
-        match lines.next() {
-            Some(Ok(line)) => {
-                let hit = line.contains("OSS-compatible server listening");
-                seen.push(line);
-                if hit {
-                    break true;
-                }
-            }
-            _ => break false,
-        }
-    };
+    let (found, seen) = stderr_until(&mut child, |line| {
+        line.contains("OSS-compatible server listening")
+    });
     let _ = child.kill();
     let _ = child.wait();
     assert!(found, "no server log line with -v: {seen:?}");
@@ -114,37 +123,16 @@ fn serve_logs_each_request_with_verbose_without_its_query() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut first = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut first)
-        .expect("a line");
-    let endpoint = first
-        .trim()
-        .strip_prefix("jitstore OSS server listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-        .to_owned();
+    let endpoint = read_endpoint(&mut child);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let status = runtime
         .block_on(reqwest::get(format!(
             "{endpoint}/logged/missing-object.txt?response-content-type=secret-query-text"
         )))
         .map(|r| r.status().as_u16());
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let mut seen = Vec::new();
-    let found = loop {
-        match lines.next() {
-            Some(Ok(line)) => {
-                let hit = line.contains("/logged/missing-object.txt") && line.contains("404");
-                seen.push(line);
-                if hit {
-                    break true;
-                }
-            }
-            _ => break false,
-        }
-    };
+    let (found, seen) = stderr_until(&mut child, |line| {
+        line.contains("/logged/missing-object.txt") && line.contains("404")
+    });
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(status.expect("answered"), 404);
