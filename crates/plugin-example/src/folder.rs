@@ -205,11 +205,12 @@ impl PluginWriter for FolderWriter {
             .map_err(|_| PluginStorageError::InvalidArgument("metadata too large".to_owned()))?;
         file.write_all(&trailer)
             .and_then(|()| file.write_all(&trailer_len.to_le_bytes()))
-            .and_then(|()| file.sync_all())
             .map_err(|e| io_error("cannot write", &self.temp, e))?;
+        if let Err(e) = jitstore_util::atomic_file::commit_synced(&file, &self.temp, &self.target) {
+            let _ = std::fs::remove_file(&self.temp);
+            return Err(io_error("cannot store", &self.target, e));
+        }
         drop(file);
-        std::fs::rename(&self.temp, &self.target)
-            .map_err(|e| io_error("cannot rename into", &self.target, e))?;
         Ok(PutResponse {
             size: self.size,
             etag: self.trailer.etag.clone(),

@@ -7,6 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures::stream::StreamExt;
+use jitstore_util::atomic_file::AtomicFile;
 use tokio::io::AsyncReadExt;
 
 use crate::capability::Capabilities;
@@ -223,12 +224,12 @@ pub trait Storage: Send + Sync + 'static {
 pub(crate) async fn save_stream(result: ReadResult, path: &Path) -> Result<u64, StorageError> {
     use tokio::io::AsyncWriteExt;
     let path = std::path::absolute(path).map_err(|e| StorageError::io(path, e))?;
-    let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
-    let temp = tempfile::Builder::new()
-        .prefix(".jitstore-download-")
-        .tempfile_in(&dir)
-        .map_err(|e| StorageError::io(&dir, e))?;
-    let (file, temp) = temp.into_parts();
+    let temp = AtomicFile::create(&path, ".part").map_err(|e| StorageError::io(&path, e))?;
+    let temp_path = temp.temp_path().to_owned();
+    let file = temp
+        .file()
+        .try_clone()
+        .map_err(|e| StorageError::io(&temp_path, e))?;
     let mut file = tokio::fs::File::from_std(file);
     let expected = result.range.end - result.range.start;
     let mut written = 0u64;
@@ -237,7 +238,7 @@ pub(crate) async fn save_stream(result: ReadResult, path: &Path) -> Result<u64, 
         let chunk = chunk?;
         file.write_all(&chunk)
             .await
-            .map_err(|e| StorageError::io(temp.to_path_buf(), e))?;
+            .map_err(|e| StorageError::io(&temp_path, e))?;
         written += chunk.len() as u64;
     }
     if written != expected {
@@ -245,11 +246,13 @@ pub(crate) async fn save_stream(result: ReadResult, path: &Path) -> Result<u64, 
             "received {written} of {expected} bytes"
         )));
     }
-    file.sync_all()
+    file.flush()
         .await
-        .map_err(|e| StorageError::io(temp.to_path_buf(), e))?;
+        .map_err(|e| StorageError::io(&temp_path, e))?;
     drop(file);
-    temp.persist(&path)
-        .map_err(|e| StorageError::io(&path, e.error))?;
+    tokio::task::spawn_blocking(move || temp.commit())
+        .await
+        .map_err(|e| StorageError::io(&path, std::io::Error::other(e.to_string())))?
+        .map_err(|e| StorageError::io(&path, e))?;
     Ok(written)
 }

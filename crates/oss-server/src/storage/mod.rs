@@ -346,11 +346,9 @@ impl Bucket {
         let mut updated = info.clone();
         updated.acl = acl.to_string();
         let path = self.dir.join("bucket.json");
-        let tmp = self.dir.join("bucket.json.tmp");
         let json = serde_json::to_vec_pretty(&updated)
             .map_err(|e| io_at(&path)(std::io::Error::other(e)))?;
-        std::fs::write(&tmp, json).map_err(io_at(&tmp))?;
-        std::fs::rename(&tmp, &path).map_err(io_at(&path))?;
+        jitstore_util::atomic_file::write_atomic(&path, &json).map_err(io_at(&path))?;
         *info = updated;
         Ok(())
     }
@@ -540,11 +538,7 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
 }
 
 /// Makes a rename in `dir` durable (best effort: not every filesystem can sync a directory).
-pub(crate) fn sync_dir(dir: &Path) {
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-}
+pub(crate) use jitstore_util::atomic_file::sync_dir;
 
 /// Objects up to this size are read whole when opened.
 pub const INLINE_READ: u64 = 256 * 1024;

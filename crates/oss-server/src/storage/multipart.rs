@@ -94,10 +94,8 @@ impl Bucket {
             forbid_overwrite,
         };
         let json = serde_json::to_vec(&info).map_err(|e| io_at(&dir)(std::io::Error::other(e)))?;
-        let tmp = dir.join("upload.json.tmp");
-        std::fs::write(&tmp, json).map_err(io_at(&tmp))?;
         let done = dir.join("upload.json");
-        std::fs::rename(&tmp, &done).map_err(io_at(&done))?;
+        jitstore_util::atomic_file::write_atomic(&done, &json).map_err(io_at(&done))?;
         Ok(info)
     }
 

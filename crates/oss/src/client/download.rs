@@ -161,19 +161,7 @@ impl ObjectBody {
             path: path.to_owned(),
             source,
         };
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
-            _ => PathBuf::from("."),
-        };
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "download".to_owned());
-        let temp = dir.join(format!(
-            ".{name}.{}.{:08x}.part",
-            std::process::id(),
-            rand::random::<u32>()
-        ));
+        let temp = jitstore_util::atomic_file::temp_path_beside(path, ".part");
         let result = async {
             let file = tokio::fs::File::create(&temp).await.map_err(io)?;
             let file = std::sync::Arc::new(file.into_std().await);
@@ -186,13 +174,13 @@ impl ObjectBody {
                 writer.push(chunk).await?;
             }
             writer.finish().await?;
-            let synced = file.clone();
-            tokio::task::spawn_blocking(move || synced.sync_all())
-                .await
-                .map_err(|e| io(std::io::Error::other(e.to_string())))?
-                .map_err(io)?;
-            drop(file);
-            tokio::fs::rename(&temp, path).await.map_err(io)?;
+            let (temp, target) = (temp.clone(), path.to_owned());
+            tokio::task::spawn_blocking(move || {
+                jitstore_util::atomic_file::commit_synced(&file, &temp, &target)
+            })
+            .await
+            .map_err(|e| io(std::io::Error::other(e.to_string())))?
+            .map_err(io)?;
             Ok(written)
         }
         .await;

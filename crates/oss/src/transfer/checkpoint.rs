@@ -135,9 +135,7 @@ impl Checkpoint {
         }
         let json = serde_json::to_vec_pretty(self)
             .map_err(|e| OssError::invalid("checkpoint", e.to_string()))?;
-        let temp = path.with_extension(format!("ucp.{}.tmp", std::process::id()));
-        std::fs::write(&temp, json).map_err(io)?;
-        std::fs::rename(&temp, path).map_err(io)
+        jitstore_util::atomic_file::write_atomic(path, &json).map_err(io)
     }
 }
 

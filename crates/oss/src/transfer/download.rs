@@ -2,7 +2,7 @@
 //! into a temporary file, the CRC-64 combined from the GET bodies' running CRCs and checked,
 //! then a rename.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -55,7 +55,7 @@ pub async fn download_file(
     let size = meta
         .content_length
         .ok_or_else(|| OssError::protocol("HeadObject", "answer has no Content-Length"))?;
-    let temp = temp_path(path);
+    let temp = jitstore_util::atomic_file::temp_path_beside(path, ".jitstore-download");
     let result = fetch_into(client, key, &temp, size, meta.etag.clone(), options).await;
     let result = match result {
         Ok(fetched) => match (options.verify_crc, meta.crc64) {
@@ -76,7 +76,13 @@ pub async fn download_file(
             return Err(e);
         }
     };
-    if let Err(source) = tokio::fs::rename(&temp, path).await {
+    let (moved, target, durable) = (temp.clone(), path.to_owned(), options.sync_downloads);
+    let renamed = tokio::task::spawn_blocking(move || {
+        jitstore_util::atomic_file::rename_into_place(&moved, &target, durable)
+    })
+    .await
+    .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
+    if let Err(source) = renamed {
         let _ = tokio::fs::remove_file(&temp).await;
         return Err(OssError::Io {
             path: path.to_owned(),
@@ -92,23 +98,6 @@ pub async fn download_file(
         part_size: fetched.range_size,
         peak_concurrency: fetched.peak_concurrency,
     })
-}
-
-/// A hidden temporary file next to `path`.
-fn temp_path(path: &Path) -> PathBuf {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "download".to_owned());
-    dir.join(format!(
-        ".{name}.{}.{:08x}.jitstore-download",
-        std::process::id(),
-        rand::random::<u32>()
-    ))
 }
 
 /// What every range task of one download shares.

@@ -1,5 +1,9 @@
 //! Local file helpers for DiskType: the one atomic write (temporary file in the target folder,
 //! fsync, rename, fsync of the folder), copying, and the ETag and time of a file.
+//!
+//! This is the descriptor-relative variant of `jitstore_util::atomic_file` (the atomic write
+//! every other crate uses): the same steps, done with `openat`/`renameat` beneath a folder
+//! descriptor so that no link on the way is followed (DiskType's confinement).
 
 use std::fs::File;
 use std::io;

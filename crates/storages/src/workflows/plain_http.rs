@@ -259,20 +259,6 @@ where
     Ok(size)
 }
 
-/// The temporary file of a download: created with the mode a normal new file gets (`0o666`
-/// less the umask, like the credentialed downloads' `File::create`), not `tempfile`'s private
-/// `0o600`, because it becomes the downloaded file when renamed into place.
-fn download_temp_builder() -> tempfile::Builder<'static, 'static> {
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".jitstore-download-").suffix(".part");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
-    }
-    builder
-}
-
 /// GETs `url` into `dest` through a temporary file in the same folder, renamed into place
 /// only when the whole body arrived (and its CRC-64 matched when the answer carries one).
 pub(crate) async fn get_to_file(
@@ -298,10 +284,13 @@ pub(crate) async fn get_to_file(
     tokio::fs::create_dir_all(&dir)
         .await
         .map_err(|e| WorkflowError::io(&dir, e))?;
-    let temp = download_temp_builder()
-        .tempfile_in(&dir)
+    let temp = jitstore_util::atomic_file::AtomicFile::create(dest, ".part")
         .map_err(|e| WorkflowError::io(&dir, e))?;
-    let (std_file, temp_path) = temp.into_parts();
+    let temp_path = temp.temp_path().to_owned();
+    let std_file = temp
+        .file()
+        .try_clone()
+        .map_err(|e| WorkflowError::io(&temp_path, e))?;
     let mut file = tokio::fs::File::from_std(std_file);
     let mut crc = Crc64::new();
     let mut body = response.bytes_stream();
@@ -312,17 +301,14 @@ pub(crate) async fn get_to_file(
         size += chunk.len() as u64;
         file.write_all(&chunk)
             .await
-            .map_err(|e| WorkflowError::io(temp_path.to_path_buf(), e))?;
+            .map_err(|e| WorkflowError::io(&temp_path, e))?;
         if let Some(p) = progress {
             p(size, total);
         }
     }
     file.flush()
         .await
-        .map_err(|e| WorkflowError::io(temp_path.to_path_buf(), e))?;
-    file.sync_all()
-        .await
-        .map_err(|e| WorkflowError::io(temp_path.to_path_buf(), e))?;
+        .map_err(|e| WorkflowError::io(&temp_path, e))?;
     drop(file);
     if let Some(t) = total {
         if t != size {
@@ -347,9 +333,10 @@ pub(crate) async fn get_to_file(
             ));
         }
     }
-    temp_path
-        .persist(dest)
-        .map_err(|e| WorkflowError::io(dest, e.error))?;
+    tokio::task::spawn_blocking(move || temp.commit())
+        .await
+        .map_err(|e| WorkflowError::io(dest, std::io::Error::other(e.to_string())))?
+        .map_err(|e| WorkflowError::io(dest, e))?;
     Ok(GetAnswer {
         path: dest.to_owned(),
         size,

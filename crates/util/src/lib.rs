@@ -1,0 +1,10 @@
+//! Small helpers shared by every jitstore crate, kept dependency-free (std only) so that even a
+//! plugin library can link them:
+//!
+//! - [`atomic_file`]: the one atomic file write (temporary file beside the target, fsync,
+//!   rename, fsync of the folder).
+
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod atomic_file;
