@@ -472,11 +472,7 @@ impl App {
         }
         let name = type_element.full_name();
         // Held while the sources run, so each Type is consulted exactly once.
-        let mut consulted = self
-            .inner
-            .consulted
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut consulted = jitstore_util::lock::lock(&self.inner.consulted);
         if consulted.contains(name) {
             return Ok(());
         }

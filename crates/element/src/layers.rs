@@ -229,11 +229,7 @@ struct WalkQueue {
 /// no thread is busy (a busy thread may still add folders).
 fn walk_worker(root: &Path, queue: &Mutex<WalkQueue>, wake: &Condvar) -> Vec<Declared> {
     let mut declared = Vec::new();
-    let lock = || {
-        queue
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    };
+    let lock = || jitstore_util::lock::lock(queue);
     loop {
         let dir = {
             let mut state = lock();
@@ -312,7 +308,7 @@ fn discover_and_parse(
                 .collect()
         })
     };
-    let state = queue.into_inner().unwrap_or_else(|p| p.into_inner());
+    let state = jitstore_util::lock::into_inner(queue);
     if let Some(error) = state.failed {
         return Err(error);
     }

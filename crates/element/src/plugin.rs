@@ -616,18 +616,15 @@ impl PluginLoader {
 
     /// The libraries loaded so far.
     pub fn loaded(&self) -> Vec<Arc<PluginLibrary>> {
-        self.libraries
-            .lock()
-            .map(|map| map.values().cloned().collect())
-            .unwrap_or_default()
+        jitstore_util::lock::lock(&self.libraries)
+            .values()
+            .cloned()
+            .collect()
     }
 
     fn library(&self, path: &Path) -> Result<Arc<PluginLibrary>, PluginProblem> {
         let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-        let mut libraries = self
-            .libraries
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut libraries = jitstore_util::lock::lock(&self.libraries);
         if let Some(library) = libraries.get(&key) {
             return Ok(library.clone());
         }

@@ -382,17 +382,11 @@ impl RefreshingProvider {
     }
 
     fn cached(&self) -> Option<Credentials> {
-        match self.cache.read() {
-            Ok(guard) => guard.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
+        jitstore_util::lock::read(&self.cache).clone()
     }
 
     fn store(&self, creds: Credentials) {
-        match self.cache.write() {
-            Ok(mut guard) => *guard = Some(creds),
-            Err(poisoned) => *poisoned.into_inner() = Some(creds),
-        }
+        *jitstore_util::lock::write(&self.cache) = Some(creds);
     }
 
     fn is_fresh(&self, creds: &Credentials) -> bool {

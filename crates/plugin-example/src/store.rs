@@ -113,11 +113,7 @@ struct Shared {
     stats: Mutex<TransferStats>,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+use jitstore_util::lock::lock;
 
 impl Shared {
     fn objects(&self) -> MutexGuard<'_, BTreeMap<String, Entry>> {

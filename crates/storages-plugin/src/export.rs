@@ -158,11 +158,7 @@ impl Transfers {
     }
 }
 
-fn lock<T: ?Sized>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+use jitstore_util::lock::lock;
 
 fn open<T: ?Sized>(transfer: Box<T>) -> Open<T> {
     Arc::new(Mutex::new(transfer))
@@ -309,11 +305,7 @@ impl<S: PluginStorage> StorageInstance<S> {
     }
 }
 
-fn lock_into_inner<T: ?Sized>(mutex: Mutex<Box<T>>) -> Box<T> {
-    mutex
-        .into_inner()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+use jitstore_util::lock::into_inner as lock_into_inner;
 
 fn json(value: &impl Serialize, output: &mut Vec<u8>) -> Result<(), PluginFailure> {
     serde_json::to_writer(output, value)

@@ -2,9 +2,12 @@
 //! plugin library can link them:
 //!
 //! - [`atomic_file`]: the one atomic file write (temporary file beside the target, fsync,
-//!   rename, fsync of the folder).
+//!   rename, fsync of the folder);
+//! - [`lock`]: the one rule for poisoned locks (recover the data: every lock in jitstore guards
+//!   data that stays consistent between statements, so a panic elsewhere does not corrupt it).
 
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod atomic_file;
+pub mod lock;

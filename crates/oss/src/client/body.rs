@@ -196,7 +196,7 @@ impl Body {
                     (stream, Some(remaining))
                 }
                 BodyKind::Stream { stream, len } => {
-                    let taken = stream.lock().ok().and_then(|mut s| s.take());
+                    let taken = jitstore_util::lock::lock(stream).take();
                     match taken {
                         Some(s) => (s, *len),
                         None => {
@@ -269,13 +269,8 @@ impl PreparedBody {
 
     /// CRC-64 and length of what was sent so far.
     pub(crate) fn sent(&self) -> (u64, u64) {
-        match self.crc.lock() {
-            Ok(c) => (c.finish(), c.len()),
-            Err(poisoned) => {
-                let c = poisoned.into_inner();
-                (c.finish(), c.len())
-            }
-        }
+        let c = jitstore_util::lock::lock(&self.crc);
+        (c.finish(), c.len())
     }
 }
 
@@ -333,9 +328,7 @@ impl Stream for TrackedStream {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let polled = self.inner.poll_next_unpin(cx);
         if let Poll::Ready(Some(Ok(chunk))) = &polled {
-            if let Ok(mut c) = self.crc.lock() {
-                c.update(chunk);
-            }
+            jitstore_util::lock::lock(&self.crc).update(chunk);
             self.progress.touch();
         }
         polled

@@ -280,10 +280,7 @@ impl Job {
         if self.ramp_settled.load(Ordering::Relaxed) {
             return;
         }
-        let mut ramp = match self.ramp.lock() {
-            Ok(r) => r,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut ramp = jitstore_util::lock::lock(&self.ramp);
         let before = ramp.level();
         let after = ramp.observe(self.started.elapsed(), total);
         if ramp.is_settled() {

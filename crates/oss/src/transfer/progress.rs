@@ -33,10 +33,7 @@ impl Tracker {
         if n == 0 {
             return;
         }
-        let mut done = match self.done.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut done = jitstore_util::lock::lock(&self.done);
         *done += n;
         if let Some(cb) = &self.callback {
             cb(*done, self.total);
@@ -46,10 +43,7 @@ impl Tracker {
     /// Bytes counted so far.
     #[cfg(test)]
     pub(crate) fn done(&self) -> u64 {
-        match self.done.lock() {
-            Ok(g) => *g,
-            Err(poisoned) => *poisoned.into_inner(),
-        }
+        *jitstore_util::lock::lock(&self.done)
     }
 }
 

@@ -501,14 +501,12 @@ impl MultipartFile<'_> {
             while let Some(part) = parts.next().await {
                 let part = part?;
                 if let Some((path, cp)) = &checkpoint {
-                    if let Ok(mut guard) = cp.lock() {
-                        guard.parts.push(CheckpointPart {
-                            number: part.number,
-                            etag: part.etag.clone(),
-                            size: part.size,
-                            crc64: part.crc64,
-                        });
-                    }
+                    jitstore_util::lock::lock(cp).parts.push(CheckpointPart {
+                        number: part.number,
+                        etag: part.etag.clone(),
+                        size: part.size,
+                        crc64: part.crc64,
+                    });
                     save(path, cp)?;
                 }
                 done.push(part);
@@ -581,10 +579,7 @@ impl MultipartFile<'_> {
 }
 
 fn save(path: &Path, cp: &Mutex<Checkpoint>) -> Result<(), OssError> {
-    let snapshot = match cp.lock() {
-        Ok(g) => g.clone(),
-        Err(poisoned) => poisoned.into_inner().clone(),
-    };
+    let snapshot = jitstore_util::lock::lock(cp).clone();
     snapshot.save(path)
 }
 

@@ -201,13 +201,11 @@ impl Aggregate {
         let total = self.total;
         let last = Arc::new(Mutex::new(0u64));
         Some(Arc::new(move |now: u64, _| {
-            let delta = match last.lock() {
-                Ok(mut l) => {
-                    let d = now.saturating_sub(*l);
-                    *l = (*l).max(now);
-                    d
-                }
-                Err(_) => 0,
+            let delta = {
+                let mut l = jitstore_util::lock::lock(&last);
+                let d = now.saturating_sub(*l);
+                *l = (*l).max(now);
+                d
             };
             let all = done.fetch_add(delta, Ordering::Relaxed) + delta;
             sink(all, total);
