@@ -122,6 +122,12 @@ fn hex_value(b: u8) -> Option<u8> {
 
 /// Percent-decodes `input` into bytes. `+` stays a literal plus (OSS never treats it as a space).
 pub fn decode_bytes(input: &str) -> Result<Vec<u8>, DecodeError> {
+    decode_escapes(input, true)
+}
+
+/// The one percent-decoder: `%XX` becomes the byte `0xXX`, every other byte is copied. A `%`
+/// not followed by two hex digits is an error when `strict`, else copied as it is.
+fn decode_escapes(input: &str, strict: bool) -> Result<Vec<u8>, DecodeError> {
     let bytes = input.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -134,20 +140,42 @@ pub fn decode_bytes(input: &str) -> Result<Vec<u8>, DecodeError> {
                 (Some(hi), Some(lo)) => {
                     out.push((hi << 4) | lo);
                     i += 3;
+                    continue;
                 }
-                _ => {
+                _ if strict => {
                     return Err(DecodeError::InvalidEscape {
                         input: input.to_owned(),
                         position: i,
                     })
                 }
+                _ => {}
             }
-        } else {
-            out.push(b);
-            i += 1;
         }
+        out.push(b);
+        i += 1;
     }
     Ok(out)
+}
+
+/// Lenient percent-decoding, as a server reads a request's query string: a `%` not followed by
+/// two hex digits stays as it is, and bytes that are not UTF-8 become U+FFFD. Never fails.
+///
+/// ```
+/// use jitstore_oss::encoding::decode_lossy;
+///
+/// assert_eq!(decode_lossy("a%20b+c"), "a b+c");
+/// assert_eq!(decode_lossy("100%"), "100%");
+/// assert_eq!(decode_lossy("%FF"), "\u{FFFD}");
+/// ```
+pub fn decode_lossy(input: &str) -> String {
+    if !input.as_bytes().contains(&b'%') {
+        return input.to_owned();
+    }
+    match decode_escapes(input, false) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        // Unreachable: only strict decoding fails; keep the text as it came.
+        Err(_) => input.to_owned(),
+    }
 }
 
 /// Percent-decodes `input` into UTF-8 text. `+` stays a literal plus.
@@ -362,6 +390,20 @@ mod tests {
             decode("%FF"),
             Err(DecodeError::InvalidUtf8 { .. })
         ));
+    }
+
+    #[test]
+    fn lossy_decoding_keeps_bad_escapes_and_replaces_bad_utf8() {
+        assert_eq!(decode_lossy("a%2Fb%20c"), "a/b c");
+        assert_eq!(decode_lossy("a+b"), "a+b");
+        assert_eq!(decode_lossy("50%"), "50%");
+        assert_eq!(decode_lossy("%zz%4"), "%zz%4");
+        assert_eq!(decode_lossy("%e7%8c%ab"), "猫");
+        assert_eq!(decode_lossy("x%FFy"), "x\u{FFFD}y");
+        // Whatever the lenient decoder accepts, the strict one agrees on where both succeed.
+        for s in ["plain", "a%20b", "%E7%8C%AB.jpg", "a%2Bb"] {
+            assert_eq!(decode_lossy(s), decode(s).unwrap());
+        }
     }
 
     #[test]

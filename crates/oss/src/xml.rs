@@ -499,10 +499,7 @@ impl Decoder {
 /// Plain percent-decoding of an `encoding-type=url` value: `%XX` → byte, `+` stays `+`; the
 /// result must be UTF-8.
 pub fn url_decode(value: &str) -> Result<String, String> {
-    percent_encoding::percent_decode_str(value)
-        .decode_utf8()
-        .map(|c| c.into_owned())
-        .map_err(|e| format!("percent-decoded bytes are not UTF-8 ({e})"))
+    crate::encoding::decode(value).map_err(|e| e.to_string())
 }
 
 fn date(document: &'static str, value: Option<String>) -> Result<Option<DateTime<Utc>>, XmlError> {

@@ -59,11 +59,7 @@ impl Query {
     }
 }
 
-fn decode_lossy(s: &str) -> String {
-    percent_encoding::percent_decode_str(s)
-        .decode_utf8_lossy()
-        .into_owned()
-}
+use jitstore_oss::encoding::decode_lossy;
 
 /// Everything a handler needs to know about the request, body aside.
 #[derive(Debug, Clone)]

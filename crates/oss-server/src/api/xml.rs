@@ -1,18 +1,8 @@
 //! A tiny XML writer for OSS response bodies, and percent-encoding for `encoding-type=url`.
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-
-/// RFC 3986 unreserved characters stay; everything else (incl. `/`, space, `+`) is encoded.
-const STRICT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-/// Percent-encodes a value the way OSS does for `encoding-type=url` (space `%20`, `+` `%2B`).
-pub fn url_encode(value: &str) -> String {
-    utf8_percent_encode(value, STRICT).to_string()
-}
+/// Percent-encodes a value the way OSS does for `encoding-type=url` (space `%20`, `+` `%2B`):
+/// the client's strict RFC 3986 encoder, so what the server writes the client decodes exactly.
+pub use jitstore_oss::encoding::encode_strict as url_encode;
 
 /// Whether XML 1.0 can carry `c` (tab, line feed, carriage return and everything from U+0020
 /// except surrogates, U+FFFE and U+FFFF).

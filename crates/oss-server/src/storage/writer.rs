@@ -15,6 +15,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use bytes::{Bytes, BytesMut};
+use jitstore_oss::crc64::Crc64;
 use md5::{Digest, Md5};
 use serde::Serialize;
 use tokio::sync::mpsc;
@@ -32,7 +33,7 @@ pub struct StagingFile {
     buf: Vec<u8>,
     path: PathBuf,
     md5: Md5,
-    crc: crc64fast::Digest,
+    crc: Crc64,
     size: u64,
     committed: bool,
     /// Keeps the bucket's in-flight write count up while the file lives.
@@ -152,7 +153,7 @@ impl StagingFile {
             buf: Vec::new(),
             path: tmp_dir.join(name),
             md5: Md5::new(),
-            crc: crc64fast::Digest::new(),
+            crc: Crc64::new(),
             size: 0,
             committed: false,
             _guard: None,
@@ -170,7 +171,7 @@ impl StagingFile {
             }
             self.start_pipeline();
         }
-        self.crc.write(&chunk);
+        self.crc.update(&chunk);
         self.size += chunk.len() as u64;
         let full = match self.pipeline.as_mut() {
             Some(p) => {
@@ -262,7 +263,7 @@ impl StagingFile {
             self.finish_writes().await?;
         }
         self.md5.update(chunk);
-        self.crc.write(chunk);
+        self.crc.update(chunk);
         self.size += chunk.len() as u64;
         while !chunk.is_empty() {
             let room = WRITE_BUFFER - self.buf.len();
@@ -305,7 +306,7 @@ impl StagingFile {
     pub fn digest(&self) -> DataDigest {
         DataDigest {
             md5: self.md5.clone().finalize().into(),
-            crc64: self.crc.sum64(),
+            crc64: self.crc.finish(),
             size: self.size,
         }
     }
