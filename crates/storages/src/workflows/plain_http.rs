@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use jitstore_oss::crc64::{self, Crc64};
+use jitstore_oss::error::ServiceError;
 use jitstore_oss::transfer::ProgressFn;
 use tokio::io::AsyncWriteExt;
 
@@ -52,23 +53,18 @@ fn http_error(method: &str, url: &str, reason: String, status: Option<u16>) -> W
     }
 }
 
-/// The OSS error code in an XML error body, if any.
-fn error_code(body: &str) -> Option<String> {
-    let start = body.find("<Code>")? + "<Code>".len();
-    let end = body[start..].find("</Code>")? + start;
-    Some(body[start..end].to_owned())
+/// The OSS error code of an error answer, if any: read by the client's one error parser
+/// (the XML body, else the base64 XML of `x-oss-err` that HEAD answers carry).
+fn error_code(status: u16, headers: &http::HeaderMap, body: &[u8]) -> Option<String> {
+    let code = ServiceError::from_response(status, headers, body).code;
+    (!code.is_empty()).then_some(code)
 }
 
 async fn failure(method: &str, url: &str, response: reqwest::Response) -> WorkflowError {
     let status = response.status();
-    let code = response
-        .headers()
-        .get("x-oss-err")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let body = response.text().await.unwrap_or_default();
-    let code = code.or_else(|| error_code(&body));
-    let reason = match code {
+    let headers = response.headers().clone();
+    let body = response.bytes().await.unwrap_or_default();
+    let reason = match error_code(status.as_u16(), &headers, &body) {
         Some(code) => format!("HTTP {} {code}", status.as_u16()),
         None => format!("HTTP {}", status.as_u16()),
     };
@@ -343,4 +339,27 @@ pub(crate) async fn get_to_file(
         content_type,
         crc64: Some(crc.finish()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine as _;
+
+    #[test]
+    fn error_codes_come_from_the_body_or_the_head_answers_header() {
+        let xml = "<?xml version=\"1.0\"?><Error><Code>NoSuchKey</Code>\
+                   <Message>gone</Message></Error>";
+        let none = http::HeaderMap::new();
+        assert_eq!(
+            error_code(404, &none, xml.as_bytes()).as_deref(),
+            Some("NoSuchKey")
+        );
+        // A HEAD answer has no body: the error XML is base64 in `x-oss-err`.
+        let mut head = http::HeaderMap::new();
+        let encoded = base64::engine::general_purpose::STANDARD.encode(xml);
+        head.insert("x-oss-err", encoded.parse().unwrap());
+        assert_eq!(error_code(404, &head, b"").as_deref(), Some("NoSuchKey"));
+        assert_eq!(error_code(502, &none, b"<html>bad gateway</html>"), None);
+    }
 }
