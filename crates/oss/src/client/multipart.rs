@@ -110,7 +110,10 @@ impl Client {
         for p in parts {
             check_part_number(p.part_number)?;
         }
-        let body = Body::from(xml::complete_multipart_body(parts));
+        let body = Body::from(
+            xml::complete_multipart_body(parts)
+                .map_err(|e| OssError::invalid("CompleteMultipartUpload body", e.to_string()))?,
+        );
         let mut req = OssRequest::new("CompleteMultipartUpload", Method::POST, Some(key), &body)
             .query("uploadId", upload_id)
             .query("encoding-type", "url")

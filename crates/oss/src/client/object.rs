@@ -231,7 +231,8 @@ impl Client {
         }
         let mut out = DeleteMultipleOutput::default();
         for chunk in entries.chunks(MAX_DELETE_KEYS) {
-            let xml_body = xml::delete_body(chunk, quiet);
+            let xml_body = xml::delete_body(chunk, quiet)
+                .map_err(|e| OssError::invalid("DeleteMultipleObjects body", e.to_string()))?;
             let md5 =
                 base64::engine::general_purpose::STANDARD.encode(Md5::digest(xml_body.as_bytes()));
             let body = Body::from(xml_body);
