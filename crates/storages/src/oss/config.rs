@@ -22,16 +22,10 @@ pub enum UrlMode {
     Signed,
 }
 
-/// Signature version.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SignatureVersionConfig {
-    /// OSS4-HMAC-SHA256 (default).
-    #[default]
-    V4,
-    /// The legacy HMAC-SHA1 signature.
-    V1,
-}
+/// Signature version of `signatureVersion` (`"v4"`, the default, or `"v1"`): the client's own
+/// [`SignatureVersion`](jitstore_oss::sign::SignatureVersion), under the name the config has
+/// always used.
+pub type SignatureVersionConfig = jitstore_oss::sign::SignatureVersion;
 
 /// Addressing style.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -195,10 +195,7 @@ impl OssStorage {
                     ))
                 }
             };
-        let version = match config.signature_version {
-            SignatureVersionConfig::V4 => SignatureVersion::V4,
-            SignatureVersionConfig::V1 => SignatureVersion::V1,
-        };
+        let version = config.signature_version;
         let mut timeouts = Timeouts::default();
         if let Some(t) = config.connect_timeout {
             timeouts.connect = config::seconds("connectTimeout", t)
