@@ -110,7 +110,6 @@ pub struct UploadTicket {
     /// Seconds the ticket stays valid.
     pub expiration_seconds: u64,
     /// When it expires.
-    #[serde(serialize_with = "super::rfc3339")]
     pub expires_at: DateTime<Utc>,
     /// The staging object key.
     pub staging_key: String,
@@ -348,7 +347,7 @@ impl OssStorage {
             resource_urls,
             headers,
             expiration_seconds: secs,
-            expires_at,
+            expires_at: super::whole_seconds(expires_at),
             staging_key,
             size,
         })

@@ -23,10 +23,8 @@ pub struct ExplainedPresign {
     /// `v4` or `v1`.
     pub signature_version: String,
     /// The signing time.
-    #[serde(serialize_with = "super::rfc3339")]
     pub signed_at: DateTime<Utc>,
     /// When it stops working.
-    #[serde(serialize_with = "super::rfc3339")]
     pub expires_at: DateTime<Utc>,
     /// Headers the request must carry exactly.
     pub headers: BTreeMap<String, String>,
@@ -173,8 +171,8 @@ impl OssStorage {
             url: url.into(),
             method: method.as_str().to_owned(),
             signature_version: version.to_string(),
-            signed_at: now,
-            expires_at: presigned.expires_at,
+            signed_at: super::whole_seconds(now),
+            expires_at: super::whole_seconds(presigned.expires_at),
             headers: signed_headers,
             canonical_request: presigned.canonical_request,
             string_to_sign: presigned.string_to_sign,

@@ -42,10 +42,20 @@ pub use error::WorkflowError;
 pub use explain::ExplainedPresign;
 pub use url_fetch::{FetchedFile, ResolvedUrl, UrlForm, UrlPolicy};
 
-/// Serialises a time as RFC 3339 (chrono's serde support is not enabled in this workspace).
-pub(crate) fn rfc3339<S: serde::Serializer>(
-    t: &chrono::DateTime<chrono::Utc>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+/// A time cut to whole seconds (what signatures and tickets carry), so that chrono's serde
+/// form is RFC 3339 without a fraction (`2024-05-06T07:08:09Z`).
+pub(crate) fn whole_seconds(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    chrono::SubsecRound::trunc_subsecs(t, 0)
+}
+
+#[cfg(test)]
+mod time_format_tests {
+    #[test]
+    fn times_serialise_as_rfc3339_in_whole_seconds() {
+        let t = chrono::DateTime::parse_from_rfc3339("2024-05-06T07:08:09.987654321Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let json = serde_json::to_string(&super::whole_seconds(t)).unwrap();
+        assert_eq!(json, "\"2024-05-06T07:08:09Z\"");
+    }
 }
