@@ -25,8 +25,17 @@
 //! assert_eq!(&store.download("docs/a.txt").await?[..], b"hi");
 //! # Ok(()) }
 //! ```
-
-#![warn(missing_docs)]
+//!
+//! # Cargo features
+//!
+//! * `cli` (default): the `jitstore` command-line tool and what only it links (clap,
+//!   indicatif, tracing-subscriber). Implies `local-server`.
+//! * `local-server` (default): [`local_server`], the local OSS-compatible server that
+//!   `jitstore serve` and `jitstore quickstart` run, usable in-process as an OSS endpoint for
+//!   tests. It brings axum and hyper.
+//!
+//! A library user builds with `default-features = false`: `App`, the storages and the
+//! [`blocking`] facade need neither feature (the embedded `storages.Default` is a DiskType).
 
 mod app;
 pub mod blocking;
@@ -37,6 +46,9 @@ pub use error::Error;
 
 /// The element registry crate.
 pub use jitstore_element as element;
+/// The local OSS-compatible server (feature `local-server`).
+#[cfg(feature = "local-server")]
+pub use jitstore_oss_server as local_server;
 /// The storages crate (the `storages.Meta` interface and its Types).
 pub use jitstore_storages as storages;
 

@@ -10,6 +10,7 @@ fn main() -> std::process::ExitCode {
 /// (`jitstore ls X | head`), instead of a panic in `println!` on `EPIPE`. Not for `serve`:
 /// a long-running server handles its write errors and must outlive its log reader.
 #[cfg(unix)]
+#[allow(unsafe_code)]
 fn restore_default_sigpipe() {
     // SAFETY: called by `cli::main` after parsing and before the async runtime starts, so no
     // other thread exists; `SIG_DFL` is a valid disposition for SIGPIPE, and the verbs it is

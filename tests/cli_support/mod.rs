@@ -160,6 +160,8 @@ impl Run {
         .expect("joins")
     }
 
+    // `pre_exec` (to set the child's umask) is the one unsafe call.
+    #[allow(unsafe_code)]
     fn run_blocking(self, program: &std::ffi::OsStr, prefix: &[&str]) -> Output {
         let mut command = Command::new(program);
         command

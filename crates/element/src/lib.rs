@@ -42,8 +42,6 @@
 //! # Ok(()) }
 //! ```
 
-#![warn(missing_docs)]
-
 mod app;
 mod catalog;
 mod config;
@@ -56,9 +54,9 @@ mod framework;
 pub mod json;
 mod layers;
 mod manifest;
+// The plugin loader: opens libraries and calls through the C ABI.
+#[allow(unsafe_code)]
 mod plugin;
-pub mod plugin_abi;
-mod plugin_export;
 mod plugin_wrap;
 mod registry;
 
@@ -71,14 +69,19 @@ pub use discovery::{full_name_of, APP_FILE, DEFINE_FILE};
 pub use env::Env;
 pub use error::{BoxError, ChainNames, ConfigIssue, ElementError, Location};
 pub use framework::FrameworkElement;
+/// The plugin ABI (the `#[repr(C)]` data shared with Type plugins), from
+/// [`jitstore_plugin_abi`].
+pub use jitstore_plugin_abi::plugin_abi;
+pub use jitstore_plugin_abi::{
+    export_plugin, PluginFailure, PluginInstance, PluginRequest, PluginType,
+};
+#[doc(hidden)]
+pub use jitstore_plugin_abi::{plugin_declare, DeclList};
 pub use layers::AppLayer;
 pub use manifest::{AppManifest, AppSettings, DefaultElements, APP_JSON_KEYS};
 pub use plugin::{
     is_library_entry, resolve_library_path, PluginCallError, PluginError, PluginInterface,
     PluginLibrary, PluginLoader, PluginObject, PluginProblem,
-};
-pub use plugin_export::{
-    declare as plugin_declare, DeclList, PluginFailure, PluginInstance, PluginRequest, PluginType,
 };
 pub use registry::{
     ElementObject, FactoryFn, ImplRegistry, Implementation, ImplementationOrigin,

@@ -339,8 +339,8 @@ fn read_declarations(entry: &PluginEntry) -> Result<Vec<LibraryType>, PluginProb
     };
     let mut types: Vec<LibraryType> = Vec::with_capacity(declared.len());
     for (index, decl) in declared.iter().enumerate() {
-        // SAFETY: declarations point at static text of the library, which stays loaded.
         let text = |raw: &RawStr, what: &str| {
+            // SAFETY: declarations point at static text of the library, which stays loaded.
             unsafe { raw.as_str() }
                 .map(str::to_owned)
                 .ok_or_else(|| invalid(format!("Type #{index}: {what} is not UTF-8")))

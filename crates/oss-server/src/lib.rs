@@ -19,9 +19,8 @@
 //! # }
 //! ```
 
-#![warn(missing_docs)]
-
 pub mod api;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod config;
 mod conn;
@@ -29,6 +28,7 @@ pub mod faults;
 pub mod server;
 pub mod storage;
 
+#[cfg(feature = "cli")]
 pub use cli::{run_serve, ServeArgs};
 pub use config::{AccessKey, ServerConfig, DEFAULT_REGION};
 pub use faults::{FaultHandle, FaultPlan};

@@ -10,6 +10,9 @@
 //!
 //! Run: `cargo bench -p jitstore-oss --bench signing`.
 
+// `criterion_group!` defines an undocumented `pub fn`.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 use std::time::Duration;
 

@@ -15,15 +15,13 @@
 //! arrived in; bodies cross the plugin boundary a chunk at a time in both directions. The
 //! extension operation [`OP_TRANSFER_STATS`] reports what the store saw of those chunks. Config: `maxBytes`
 //! (optional): the most bytes the instance stores; a write beyond it is refused. The plugin
-//! depends only on `jitstore-element` and `jitstore-storages-plugin` without host features:
-//! it neither needs nor carries the host's async runtime.
+//! depends only on `jitstore-plugin-abi` and `jitstore-storages-plugin` without host features:
+//! it carries neither the element registry nor the host's async runtime.
 //!
 //! The cargo features `abi-mismatch`, `no-entry`, `wrong-type-name`, `panic-in-factory`,
 //! `panic-in-call` and `retired-interface` build deliberately broken variants that the loader's tests use; `oss-type` builds the same
 //! store as an implementation of `storages.OssType`, for an app whose `storages/OssType`
 //! element names the library (an app-level override of the official Type).
-
-#![warn(missing_docs)]
 
 mod folder;
 mod store;
@@ -31,7 +29,7 @@ mod store;
 pub use folder::{FolderConfig, FolderStore};
 pub use store::{MemoryConfig, MemoryStore, TransferStats, OP_TRANSFER_STATS};
 
-use jitstore_element::{PluginRequest, PluginType};
+use jitstore_plugin_abi::{PluginRequest, PluginType};
 use jitstore_storages_plugin::{StorageInstance, STORAGE_INTERFACE};
 
 /// The Type fullName this library implements.
@@ -96,26 +94,28 @@ impl PluginType for FolderType {
     feature = "wrong-type-name",
     feature = "oss-type"
 )))]
-jitstore_element::export_plugin!(MemoryType, FolderType);
+jitstore_plugin_abi::export_plugin!(MemoryType, FolderType);
 
 /// The variants that register one Type only (the loader's tests name exactly what they expect).
 #[cfg(all(
     any(feature = "wrong-type-name", feature = "oss-type"),
     not(any(feature = "abi-mismatch", feature = "no-entry"))
 ))]
-jitstore_element::export_plugin!(MemoryType);
+jitstore_plugin_abi::export_plugin!(MemoryType);
 
 /// The variant announcing a future ABI: the marker is all the loader may read.
 #[cfg(feature = "abi-mismatch")]
+#[allow(unsafe_code)] // `no_mangle`: the exported symbol the host's loader looks up
 #[no_mangle]
-pub static JITSTORE_PLUGIN_MARKER: jitstore_element::plugin_abi::PluginMarker = {
-    let mut marker = jitstore_element::plugin_abi::PluginMarker::current();
-    marker.abi_version = jitstore_element::plugin_abi::PLUGIN_ABI_VERSION + 1;
+pub static JITSTORE_PLUGIN_MARKER: jitstore_plugin_abi::plugin_abi::PluginMarker = {
+    let mut marker = jitstore_plugin_abi::plugin_abi::PluginMarker::current();
+    marker.abi_version = jitstore_plugin_abi::plugin_abi::PLUGIN_ABI_VERSION + 1;
     marker
 };
 
 /// The variant without an entry point: only the marker is exported.
 #[cfg(all(feature = "no-entry", not(feature = "abi-mismatch")))]
+#[allow(unsafe_code)] // `no_mangle`: the exported symbol the host's loader looks up
 #[no_mangle]
-pub static JITSTORE_PLUGIN_MARKER: jitstore_element::plugin_abi::PluginMarker =
-    jitstore_element::plugin_abi::PluginMarker::current();
+pub static JITSTORE_PLUGIN_MARKER: jitstore_plugin_abi::plugin_abi::PluginMarker =
+    jitstore_plugin_abi::plugin_abi::PluginMarker::current();

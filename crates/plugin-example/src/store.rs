@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use jitstore_element::PluginFailure;
+use jitstore_plugin_abi::PluginFailure;
 use jitstore_storages_plugin::protocol::{ObjectMeta, PutResponse};
 use jitstore_storages_plugin::{
     PluginReader, PluginStorage, PluginStorageError, PluginWriter, WriteRequest,

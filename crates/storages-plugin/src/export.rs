@@ -1,11 +1,11 @@
 //! The plugin side: implement [`PluginStorage`] (with a [`PluginReader`] and a
 //! [`PluginWriter`] per transfer) and expose it as a
-//! [`PluginType`](jitstore_element::PluginType) whose instance is a [`StorageInstance`].
+//! [`PluginType`](jitstore_plugin_abi::PluginType) whose instance is a [`StorageInstance`].
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use jitstore_element::{PluginFailure, PluginInstance};
+use jitstore_plugin_abi::{PluginFailure, PluginInstance};
 use serde::Serialize;
 
 use crate::protocol::{

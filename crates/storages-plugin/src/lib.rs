@@ -1,6 +1,6 @@
 //! Storage Types in dynamic libraries: the `storages.Meta/2` plugin interface.
 //!
-//! A plugin storage Type is a `cdylib` exporting a [`PluginType`](jitstore_element::PluginType)
+//! A plugin storage Type is a `cdylib` exporting a [`PluginType`](jitstore_plugin_abi::PluginType)
 //! whose instance is a [`StorageInstance`] over a [`PluginStorage`]; an app points a Type
 //! element's `backendBundleEntry` at the library (see `jitstore_element`'s plugin loader). On
 //! the host, this crate's [`PluginStorageAdapter`] turns each instance into an
@@ -14,8 +14,6 @@
 //! crosses the library boundary, so the plugin need not be built by the host's compiler.
 //! Object bodies cross in chunks (open / read or write / close, finish or abort), so a plugin
 //! storage has no object size limit of the protocol's and memory stays bounded on both sides.
-
-#![warn(missing_docs)]
 
 mod export;
 pub mod protocol;

@@ -1,5 +1,5 @@
 //! The `storages.Meta/2` wire protocol: operation names, status codes and the messages that
-//! travel through [`PluginObject::call`](jitstore_element::PluginObject::call).
+//! travel through the host's `jitstore_element::PluginObject::call`.
 //!
 //! Requests are framed as a little-endian `u32` header length, a JSON header, then the body
 //! (a chunk of the object for `write`; empty otherwise). Responses are JSON, except `read`,
@@ -34,7 +34,7 @@
 
 use std::collections::BTreeMap;
 
-use jitstore_element::plugin_abi::STATUS_INTERFACE_BASE;
+use jitstore_plugin_abi::plugin_abi::STATUS_INTERFACE_BASE;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 

@@ -32,8 +32,6 @@
 //! # Ok(()) }
 //! ```
 
-#![warn(missing_docs)]
-
 mod capability;
 mod disk;
 mod error;

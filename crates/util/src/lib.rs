@@ -6,8 +6,5 @@
 //! - [`lock`]: the one rule for poisoned locks (recover the data: every lock in jitstore guards
 //!   data that stays consistent between statements, so a panic elsewhere does not corrupt it).
 
-#![warn(missing_docs)]
-#![forbid(unsafe_code)]
-
 pub mod atomic_file;
 pub mod lock;

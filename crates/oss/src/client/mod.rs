@@ -43,6 +43,11 @@ use std::sync::atomic::AtomicI64;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The result types of listings, multipart uploads and batch deletes, as parsed from OSS's XML.
+pub use crate::xml::{
+    CompletedPart, DeletedObject, ListMultipartUploadsPage, ListObjectsV2Page, ListPartsPage,
+    ObjectSummary, PartSummary, UploadSummary,
+};
 pub use body::Body;
 pub use config::{RetryPolicy, Timeouts};
 pub use download::{GetObjectOutput, ObjectBody};

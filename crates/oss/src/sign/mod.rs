@@ -33,6 +33,9 @@ use chrono::{DateTime, Utc};
 use http::{HeaderName, HeaderValue};
 
 pub mod authorization;
+// The canonical-request internals, shared with the local server's verifier; users call the
+// sign/presign/verify entry points re-exported below.
+#[doc(hidden)]
 pub mod canonical;
 pub mod query;
 pub mod time;

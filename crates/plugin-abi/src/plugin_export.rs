@@ -6,7 +6,7 @@
 //! plain bytes crosses the library boundary.
 //!
 //! ```
-//! use jitstore_element::{PluginFailure, PluginInstance, PluginRequest, PluginType};
+//! use jitstore_plugin_abi::{PluginFailure, PluginInstance, PluginRequest, PluginType};
 //!
 //! struct Echo;
 //! impl PluginInstance for Echo {
@@ -27,7 +27,7 @@
 //! }
 //!
 //! // In the plugin crate (crate-type = ["cdylib"]):
-//! jitstore_element::export_plugin!(EchoType);
+//! jitstore_plugin_abi::export_plugin!(EchoType);
 //! ```
 
 use std::ffi::c_void;
@@ -164,8 +164,8 @@ unsafe extern "C" fn create_instance<T: PluginType>(
         let Some(request) = (unsafe { request.as_ref() }) else {
             return Err("no request".to_owned());
         };
-        // SAFETY: as above.
         let text = |raw: &RawStr, what: &str| {
+            // SAFETY: as above.
             unsafe { raw.as_str() }.ok_or_else(|| format!("{what} is not UTF-8"))
         };
         let element_dir = text(&request.element_dir, "element folder")?;
@@ -268,11 +268,10 @@ unsafe extern "C" fn destroy_instance<I: PluginInstance>(instance: *mut c_void) 
 /// Use it once, in the root of a `cdylib` crate:
 ///
 /// ```ignore
-/// jitstore_element::export_plugin!(MemoryType, AuditType);
+/// jitstore_plugin_abi::export_plugin!(MemoryType, AuditType);
 /// ```
 ///
-/// It defines the `JITSTORE_PLUGIN_MARKER` static (ABI version and the `jitstore-element`
-/// version) and the `jitstore_plugin_entry` function that the host's loader looks up.
+/// It defines the `JITSTORE_PLUGIN_MARKER` static (ABI version and the jitstore version) and the `jitstore_plugin_entry` function that the host's loader looks up.
 #[macro_export]
 macro_rules! export_plugin {
     ($($plugin_type:ty),+ $(,)?) => {

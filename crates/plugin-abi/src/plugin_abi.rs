@@ -33,7 +33,8 @@ pub const MARKER_SYMBOL: &[u8] = b"JITSTORE_PLUGIN_MARKER\0";
 /// The exported name of the [`EntryFn`] (NUL-terminated for `dlsym`).
 pub const ENTRY_SYMBOL: &[u8] = b"jitstore_plugin_entry\0";
 
-/// The version of `jitstore-element` a plugin was built against (shown in mismatch errors).
+/// The jitstore version a plugin was built against (the workspace version this crate shares
+/// with `jitstore-element`; shown in mismatch errors).
 pub const JITSTORE_ELEMENT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Status: success.
@@ -115,7 +116,8 @@ pub struct PluginMarker {
     pub magic: [u8; 16],
     /// The [`PLUGIN_ABI_VERSION`] the library was built for.
     pub abi_version: u32,
-    /// The `jitstore-element` version it was built against, NUL-padded ASCII.
+    /// The jitstore version it was built against ([`JITSTORE_ELEMENT_VERSION`]), NUL-padded
+    /// ASCII.
     pub jitstore_version: [u8; 32],
 }
 
