@@ -18,13 +18,11 @@ use bytes::Bytes;
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
 use md5::{Digest as _, Md5};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio::io::AsyncSeekExt;
 
+use super::file_reader::{file_chunks, READ_CHUNK};
 use crate::crc64::Crc64;
 use crate::error::OssError;
-
-/// Chunk size used when streaming bytes and files.
-const CHUNK: usize = 64 * 1024;
 
 /// The body of an upload.
 pub struct Body {
@@ -143,26 +141,9 @@ impl Body {
                 BodyKind::Bytes(b) => Md5::digest(b),
                 BodyKind::File { path, offset, len } => {
                     let mut hasher = Md5::new();
-                    let (mut file, remaining) = open_range(path, *offset, *len).await?;
-                    let mut left = remaining;
-                    let mut buf = vec![0u8; CHUNK];
-                    while left > 0 {
-                        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-                        let n = file
-                            .read(&mut buf[..want])
-                            .await
-                            .map_err(|e| io_err(path, e))?;
-                        if n == 0 {
-                            return Err(io_err(
-                                path,
-                                std::io::Error::new(
-                                    std::io::ErrorKind::UnexpectedEof,
-                                    "file shorter than the requested range",
-                                ),
-                            ));
-                        }
-                        hasher.update(&buf[..n]);
-                        left -= n as u64;
+                    let mut chunks = std::pin::pin!(open_chunks(path, *offset, *len).await?);
+                    while let Some(chunk) = chunks.next().await {
+                        hasher.update(chunk.map_err(|e| io_err(path, e))?);
                     }
                     hasher.finalize()
                 }
@@ -184,16 +165,15 @@ impl Body {
                     let b = b.clone();
                     let len = b.len() as u64;
                     let chunks = (0..b.len())
-                        .step_by(CHUNK)
-                        .map(move |start| Ok(b.slice(start..(start + CHUNK).min(b.len()))))
+                        .step_by(READ_CHUNK)
+                        .map(move |start| Ok(b.slice(start..(start + READ_CHUNK).min(b.len()))))
                         .collect::<Vec<_>>();
                     (futures::stream::iter(chunks).boxed(), Some(len))
                 }
                 BodyKind::File { path, offset, len } => {
                     let (file, remaining) = open_range(path, *offset, *len).await?;
-                    let reader = file.take(remaining);
-                    let stream = tokio_util::io::ReaderStream::with_capacity(reader, CHUNK).boxed();
-                    (stream, Some(remaining))
+                    let file = file.into_std().await;
+                    (file_chunks(file, path, remaining).boxed(), Some(remaining))
                 }
                 BodyKind::Stream { stream, len } => {
                     let taken = jitstore_util::lock::lock(stream).take();
@@ -306,6 +286,16 @@ async fn open_range(
             .map_err(|e| io_err(path, e))?;
     }
     Ok((file, remaining))
+}
+
+/// The chunks of a file range (see [`open_range`]).
+async fn open_chunks(
+    path: &Path,
+    offset: u64,
+    len: Option<u64>,
+) -> Result<impl Stream<Item = std::io::Result<Bytes>>, OssError> {
+    let (file, remaining) = open_range(path, offset, len).await?;
+    Ok(file_chunks(file.into_std().await, path, remaining))
 }
 
 fn io_err(path: &Path, source: std::io::Error) -> OssError {

@@ -1,27 +1,42 @@
-//! Writing received chunks at their place in a file: positional writes from a blocking task,
-//! batched, overlapping with the network reads, no copy of the bytes.
+//! Writing received chunks at their place in a file with positional writes and no copy of the
+//! bytes: inline while the writes are page-cache fast, from a blocking task once one is slow.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
 use crate::error::OssError;
 
-/// Bytes collected before each write: one blocking-pool hop (two thread wake-ups) per batch,
-/// at most two batches per stream in memory. (2 MiB measured no different from 1 MiB in CPU
-/// time or context switches on a 512 MiB download, so the smaller footprint stays.)
+/// Bytes collected before each write once writes are offloaded: one blocking-pool hop (two
+/// thread wake-ups) per batch, at most two batches per stream in memory.
 const WRITE_BATCH: usize = 1024 * 1024;
 
-/// Writes a run of consecutive bytes of a file starting at a given offset: received chunks are
-/// batched up to 1 MiB and written at their offset by a blocking task (the chunks themselves
-/// are handed over, never copied), while the caller goes on receiving; at most one write is in
-/// flight, so memory stays at about two batches.
+/// An inline file read or write slower than this means the file system is blocking (dirty-page
+/// throttling, a cold disk, a network file system): the rest of that stream's I/O goes to the
+/// blocking pool. A chunk is at most the HTTP read buffer (about 400 KiB); to or from the page
+/// cache that is a copy of some tens of microseconds, as long as the socket call next to it.
+pub(super) const SLOW_FILE_IO: Duration = Duration::from_millis(2);
+
+/// Writes a run of consecutive bytes of a file starting at a given offset, with positional
+/// writes of the received chunks themselves (never copied).
+///
+/// Each chunk is written inline, as it arrives, while writes stay page-cache fast: the chunk
+/// is released before the next socket read, so the HTTP read buffer is reused instead of
+/// reallocated (and page-faulted) per read, and no thread wake-up is spent per write. The
+/// first write slower than [`SLOW_FILE_IO`] switches the writer to offloading: chunks are then
+/// batched up to 1 MiB and written by a blocking task while the caller goes on receiving, at
+/// most one write in flight (memory: about two batches).
 pub(crate) struct PositionalWriter {
     file: Arc<std::fs::File>,
     path: Arc<Path>,
-    /// File offset of the first pending byte.
+    /// File offset of the next byte to write inline, or of the first pending byte.
     position: u64,
+    /// Whether writes go to the blocking pool (after a slow inline write).
+    offloaded: bool,
+    /// An inline write slower than this offloads the rest ([`SLOW_FILE_IO`]).
+    slow_write: Duration,
     pending: Vec<Bytes>,
     pending_len: usize,
     in_flight: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -34,15 +49,35 @@ impl PositionalWriter {
             file,
             path,
             position,
+            offloaded: false,
+            slow_write: SLOW_FILE_IO,
             pending: Vec::new(),
             pending_len: 0,
             in_flight: None,
         }
     }
 
-    /// Queues `chunk` as the next bytes; starts a write once a batch is full.
+    /// Writes `chunk` as the next bytes (inline), or queues it and starts a write once a batch
+    /// is full (offloaded).
     pub(crate) async fn push(&mut self, chunk: Bytes) -> Result<(), OssError> {
         if chunk.is_empty() {
+            return Ok(());
+        }
+        if !self.offloaded {
+            let started = Instant::now();
+            write_all_at(&self.file, &chunk, self.position).map_err(|source| OssError::Io {
+                path: PathBuf::from(&*self.path),
+                source,
+            })?;
+            self.position += chunk.len() as u64;
+            if started.elapsed() > self.slow_write {
+                tracing::debug!(
+                    path = %self.path.display(),
+                    elapsed_us = started.elapsed().as_micros() as u64,
+                    "slow file write; writing from the blocking pool from now on"
+                );
+                self.offloaded = true;
+            }
             return Ok(());
         }
         self.pending_len += chunk.len();
@@ -51,6 +86,20 @@ impl PositionalWriter {
             self.start_write().await?;
         }
         Ok(())
+    }
+
+    /// Whether writes have moved to the blocking pool.
+    #[cfg(test)]
+    fn is_offloaded(&self) -> bool {
+        self.offloaded
+    }
+
+    /// The same writer with another slow-write bar (tests: `Duration::ZERO` offloads after
+    /// the first write).
+    #[cfg(test)]
+    fn with_slow_write(mut self, slow_write: Duration) -> Self {
+        self.slow_write = slow_write;
+        self
     }
 
     /// Writes everything queued and waits for it.
@@ -117,17 +166,18 @@ fn write_all_at(file: &std::fs::File, mut buf: &[u8], mut offset: u64) -> std::i
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn writes_runs_at_their_offsets() {
-        let dir = std::env::temp_dir().join(format!("jitstore-pw-{}", std::process::id()));
+    /// Two runs of one file, pushed interleaved in odd-sized chunks crossing batch
+    /// boundaries, by writers built with `slow_write`; returns whether they were offloaded.
+    async fn two_interleaved_runs(tag: &str, slow_write: Duration) -> (bool, bool) {
+        let dir = std::env::temp_dir().join(format!("jitstore-pw-{tag}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("f.bin");
         let file = Arc::new(std::fs::File::create(&path).unwrap());
         file.set_len(3 * WRITE_BATCH as u64).unwrap();
         let name: Arc<Path> = Arc::from(path.as_path());
-        let mut second = PositionalWriter::new(file.clone(), name.clone(), WRITE_BATCH as u64);
-        let mut first = PositionalWriter::new(file.clone(), name, 0);
-        // Interleaved pushes of two runs, odd chunk sizes, crossing batch boundaries.
+        let mut second = PositionalWriter::new(file.clone(), name.clone(), WRITE_BATCH as u64)
+            .with_slow_write(slow_write);
+        let mut first = PositionalWriter::new(file.clone(), name, 0).with_slow_write(slow_write);
         let run = |seed: u8| -> Vec<u8> {
             (0..WRITE_BATCH)
                 .map(|i| (i as u8).wrapping_mul(seed))
@@ -144,6 +194,39 @@ mod tests {
         assert_eq!(&written[..WRITE_BATCH], &a[..]);
         assert_eq!(&written[WRITE_BATCH..2 * WRITE_BATCH], &b[..]);
         assert!(written[2 * WRITE_BATCH..].iter().all(|&x| x == 0));
+        std::fs::remove_dir_all(&dir).unwrap();
+        (first.is_offloaded(), second.is_offloaded())
+    }
+
+    #[tokio::test]
+    async fn writes_runs_at_their_offsets_inline() {
+        // Writes into a temp file are far below the slow-write bar: they stay inline.
+        let offloaded = two_interleaved_runs("inline", Duration::from_secs(3600)).await;
+        assert_eq!(offloaded, (false, false));
+    }
+
+    #[tokio::test]
+    async fn a_slow_write_moves_the_rest_to_the_blocking_pool() {
+        // Every write is "slow" against a zero bar: the first one is inline, the rest are
+        // batched and written from the blocking pool, at the right offsets.
+        let offloaded = two_interleaved_runs("offload", Duration::ZERO).await;
+        assert_eq!(offloaded, (true, true));
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_names_the_file() {
+        let dir = std::env::temp_dir().join(format!("jitstore-pw-ro-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("read-only.bin");
+        std::fs::write(&path, b"x").unwrap();
+        // Opened for reading only: every positional write fails.
+        let file = Arc::new(std::fs::File::open(&path).unwrap());
+        let mut writer = PositionalWriter::new(file, Arc::from(path.as_path()), 0);
+        let err = writer.push(Bytes::from_static(b"abc")).await.unwrap_err();
+        match err {
+            OssError::Io { path: named, .. } => assert_eq!(named, path),
+            other => panic!("expected an I/O error naming the file, got {other:?}"),
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -30,6 +30,7 @@
 mod body;
 mod config;
 mod download;
+mod file_reader;
 mod file_writer;
 mod list;
 mod multipart;
@@ -51,6 +52,7 @@ pub use crate::xml::{
 pub use body::Body;
 pub use config::{RetryPolicy, Timeouts};
 pub use download::{GetObjectOutput, ObjectBody};
+pub(crate) use file_reader::{file_chunks, READ_CHUNK};
 pub(crate) use file_writer::PositionalWriter;
 pub use multipart::MAX_PART_NUMBER;
 pub use object::MAX_DELETE_KEYS;

@@ -11,14 +11,11 @@ use std::sync::Arc;
 use bytes::Bytes;
 use futures::stream::BoxStream;
 use futures::StreamExt;
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio::io::AsyncSeekExt;
 
 use super::progress::{PartMark, Tracker};
-use crate::client::{Body, RetryPolicy};
+use crate::client::{file_chunks, Body, RetryPolicy, READ_CHUNK};
 use crate::error::OssError;
-
-/// Read size for file parts.
-const READ_CHUNK: usize = 256 * 1024;
 
 /// Where the bytes of one part come from.
 #[derive(Clone, Debug)]
@@ -76,7 +73,7 @@ impl PartSource {
                 file.seek(std::io::SeekFrom::Start(*offset))
                     .await
                     .map_err(io)?;
-                tokio_util::io::ReaderStream::with_capacity(file.take(*len), READ_CHUNK).boxed()
+                file_chunks(file.into_std().await, path, *len).boxed()
             }
         };
         let mut position = 0u64;
