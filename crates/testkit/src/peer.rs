@@ -50,6 +50,29 @@ impl Peer {
             configure: Box::new(|config| config),
         }
     }
+
+    /// The business config of an OssType element on `bucket` of this server (JSON, as in
+    /// `<Name>.json`): endpoint, bucket, region and the long-term credentials. The fields of
+    /// `extra` (an object) are merged in; a `null` field removes that key.
+    pub fn oss_element_config(&self, bucket: &str, extra: serde_json::Value) -> serde_json::Value {
+        let mut config = serde_json::json!({
+            "accessKeyId": AK,
+            "accessKeySecret": SK,
+            "endPoint": self.server.endpoint(),
+            "bucketName": bucket,
+            "region": self.server.region(),
+        });
+        if let (Some(base), serde_json::Value::Object(more)) = (config.as_object_mut(), extra) {
+            for (key, value) in more {
+                if value.is_null() {
+                    base.remove(&key);
+                } else {
+                    base.insert(key, value);
+                }
+            }
+        }
+        config
+    }
 }
 
 /// What server to start; made by [`Peer::builder`].
@@ -86,12 +109,13 @@ impl PeerBuilder {
     }
 
     /// Changes anything else of the config (limits, timeouts, faults, clock skew) after the
-    /// buckets and credentials are set.
+    /// buckets and credentials are set; called again, runs after the earlier changes.
     pub fn configure(
         mut self,
         configure: impl FnOnce(ServerConfig) -> ServerConfig + Send + 'static,
     ) -> Self {
-        self.configure = Box::new(configure);
+        let earlier = self.configure;
+        self.configure = Box::new(move |config| configure(earlier(config)));
         self
     }
 
@@ -128,30 +152,5 @@ impl PeerBuilder {
             data,
             app: AppDir::new(),
         }
-    }
-}
-
-impl Peer {
-    /// The business config of an OssType element on `bucket` of this server (JSON, as in
-    /// `<Name>.json`): endpoint, bucket, region and the long-term credentials. The fields of
-    /// `extra` (an object) are merged in; a `null` field removes that key.
-    pub fn oss_element_config(&self, bucket: &str, extra: serde_json::Value) -> serde_json::Value {
-        let mut config = serde_json::json!({
-            "accessKeyId": AK,
-            "accessKeySecret": SK,
-            "endPoint": self.server.endpoint(),
-            "bucketName": bucket,
-            "region": self.server.region(),
-        });
-        if let (Some(base), serde_json::Value::Object(more)) = (config.as_object_mut(), extra) {
-            for (key, value) in more {
-                if value.is_null() {
-                    base.remove(&key);
-                } else {
-                    base.insert(key, value);
-                }
-            }
-        }
-        config
     }
 }
