@@ -5,6 +5,7 @@
 mod oss_type_support;
 
 use jitstore_storages::{DiskStorage, StorageHandle, DISK_TYPE};
+use oss_type_support::OssTypePeer;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

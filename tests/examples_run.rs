@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use jitstore::{ErrorKind, StorageHandle};
 use jitstore_storages::DiskStorage;
+use oss_type_support::OssTypePeer;
 
 async fn get(url: &str, headers: &[(&str, &str)]) -> (u16, Option<String>, Vec<u8>) {
     let mut request = reqwest::Client::new().get(url);

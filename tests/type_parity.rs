@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use futures::TryStreamExt;
 use jitstore_element::App;
 use jitstore_storages::{StorageHandle, UploadOptions};
-use oss_type_support::{start, Peer};
+use oss_type_support::{start, OssTypePeer, Peer};
 
 /// The peer (kept alive) and one handle per Type: `storages.Files` (DiskType) and
 /// `storages.Oss` (OssType), from one app.

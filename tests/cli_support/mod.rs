@@ -1,79 +1,35 @@
-//! Shared set-up of the CLI consistency tests: an in-process local OSS server on 127.0.0.1,
-//! an app with an OssType element (`storages.MyOss`) pointing at it and a DiskType element
-//! (`storages.Files`), and a runner for the built binary.
-#![allow(dead_code)]
+//! Shared set-up of the CLI consistency tests: the test kit's local OSS server on 127.0.0.1
+//! (`jitstore_testkit::Peer`), an app with an OssType element (`storages.MyOss`) pointing at
+//! it and a DiskType element (`storages.Files`), and a runner for the built binary.
+// Each test binary uses a different part of this module.
+#![allow(dead_code, unused_imports)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use jitstore_oss_server::{AccessKey, RunningServer, Server, ServerConfig};
-
-/// Long-term test credentials.
-pub const AK: &str = "cli-cc-ak";
-/// Their secret.
-pub const SK: &str = "cli-cc-secret-7!";
-/// STS credentials.
-pub const STS_AK: &str = "STS.cli-cc-temporary";
-/// STS secret.
-pub const STS_SK: &str = "cli-cc-sts-secret";
-/// STS token.
-pub const STS_TOKEN: &str = "cli-cc-sts-token-CAIS";
-/// The bucket of `storages.MyOss`.
-pub const BUCKET: &str = "cli-cc-bucket";
-/// A second bucket, reachable with the same credentials.
-pub const OTHER_BUCKET: &str = "cli-cc-other";
+pub use jitstore_testkit::keys::{AK, BUCKET, OTHER_BUCKET, SK, STS_AK, STS_SK, STS_TOKEN};
 
 /// A running server, its data directory and the app pointing at it.
-pub struct Setup {
-    pub server: RunningServer,
-    pub data: tempfile::TempDir,
-    pub app: tempfile::TempDir,
+pub type Setup = jitstore_testkit::Peer;
+
+/// Starts the server ([`BUCKET`] and [`OTHER_BUCKET`], long-term and STS credentials) and
+/// writes the app.
+pub async fn setup() -> Setup {
+    let setup = Setup::builder()
+        .bucket(BUCKET)
+        .bucket(OTHER_BUCKET)
+        .start()
+        .await;
+    let config = setup.oss_element_config(BUCKET, serde_json::json!({"checkpointDir": ""}));
+    setup.app.oss_element("MyOss", &config);
+    setup.app.disk_element("Files", "{}");
+    setup
 }
 
 /// Writes `content` to `dir/name` (creating folders) and returns the path.
 pub fn write(dir: &Path, name: &str, content: &[u8]) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-    std::fs::write(&p, content).expect("write");
-    p
-}
-
-/// Starts the server and writes the app.
-pub async fn setup() -> Setup {
-    let data = tempfile::tempdir().expect("temp");
-    let server = Server::start(
-        ServerConfig::new(data.path())
-            .bucket(BUCKET)
-            .bucket(OTHER_BUCKET)
-            .credential(AccessKey::new(AK, SK))
-            .credential(AccessKey::new(STS_AK, STS_SK).with_security_token(STS_TOKEN)),
-    )
-    .await
-    .expect("server starts");
-    let app = tempfile::tempdir().expect("temp");
-    write(
-        app.path(),
-        "storages/MyOss/e.json",
-        br#"{"title": "OSS", "type": "storages.OssType", "backendBundleEntry": "."}"#,
-    );
-    write(
-        app.path(),
-        "storages/MyOss/MyOss.json",
-        format!(
-            r#"{{"accessKeyId": "{AK}", "accessKeySecret": "{SK}", "endPoint": "{}", "bucketName": "{BUCKET}", "region": "{}", "checkpointDir": ""}}"#,
-            server.endpoint(),
-            server.region()
-        )
-        .as_bytes(),
-    );
-    write(
-        app.path(),
-        "storages/Files/e.json",
-        br#"{"title": "Files", "type": "storages.DiskType", "backendBundleEntry": "."}"#,
-    );
-    write(app.path(), "storages/Files/Files.json", b"{}");
-    Setup { server, data, app }
+    jitstore_testkit::write_file(dir, name, content)
 }
 
 /// The binary under test: this build's, or `JITSTORE_TEST_BINARY` when set (to show that a

@@ -1,134 +1,50 @@
-//! Shared set-up of the OssType and transfer tests: an in-process local OSS server on
-//! 127.0.0.1 with a temporary data directory, and JSON app folders pointing at it.
-#![allow(dead_code)]
+//! Shared set-up of the OssType and transfer tests: the test kit's local OSS server
+//! (`jitstore_testkit::Peer`) under the names these tests use, and progress/leftover probes.
+// Each test binary uses a different part of this module.
+#![allow(dead_code, unused_imports)]
 
 use std::path::{Path, PathBuf};
 
-use jitstore_element::App;
-use jitstore_oss_server::{AccessKey, RunningServer, Server, ServerConfig};
 use jitstore_storages::StorageHandle;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-/// Long-term test credentials.
-pub const AK: &str = "test-access-key-id";
-/// Their secret.
-pub const SK: &str = "test-secret-Zq81!vL";
-/// STS test credentials.
-pub const STS_AK: &str = "STS.test-temporary-id";
-/// STS secret.
-pub const STS_SK: &str = "sts-secret-Kk20p";
-/// STS token.
-pub const STS_TOKEN: &str = "sts-token-CAIS-0123456789";
-/// The bucket every server has.
-pub const BUCKET: &str = "jit-bucket";
+pub use jitstore_testkit::keys::{AK, BUCKET, SK, STS_AK, STS_SK, STS_TOKEN};
+pub use jitstore_testkit::{content, Peer};
 
-/// A running server and the temp dirs it and the app live in.
-pub struct Peer {
-    pub server: RunningServer,
-    pub data: tempfile::TempDir,
-    pub app: tempfile::TempDir,
-}
-
-/// Starts a local OSS server with [`BUCKET`], the long-term and the STS credentials.
+/// Starts the kit's standard server: [`BUCKET`], the long-term and the STS credentials.
 pub async fn start() -> Peer {
-    let data = tempfile::tempdir().expect("temp dir");
-    let config = ServerConfig::new(data.path())
-        .bucket(BUCKET)
-        .credential(AccessKey::new(AK, SK))
-        .credential(AccessKey::new(STS_AK, STS_SK).with_security_token(STS_TOKEN));
-    let server = Server::start(config).await.expect("server starts");
-    Peer {
-        server,
-        data,
-        app: tempfile::tempdir().expect("temp dir"),
-    }
+    Peer::start().await
 }
 
-impl Peer {
-    /// The business config of an OssType element on this server, with `extra` fields merged.
-    pub fn config(&self, extra: Value) -> Value {
-        let mut c = json!({
-            "accessKeyId": AK,
-            "accessKeySecret": SK,
-            "endPoint": self.server.endpoint(),
-            "bucketName": BUCKET,
-            "region": self.server.region(),
-        });
-        if let (Some(base), Value::Object(more)) = (c.as_object_mut(), extra) {
-            for (k, v) in more {
-                if v.is_null() {
-                    base.remove(&k);
-                } else {
-                    base.insert(k, v);
-                }
-            }
-        }
-        c
-    }
-
+/// The names these tests give the kit's OssType helpers (all on [`BUCKET`]).
+pub trait OssTypePeer {
+    /// The business config of an OssType element on this server, with `extra` fields merged
+    /// (a `null` field removes that key).
+    fn config(&self, extra: Value) -> Value;
     /// Writes `storages/<name>/e.json` and `<name>.json` into the app folder.
-    pub fn write_element(&self, name: &str, config: &Value) -> PathBuf {
-        write_element(self.app.path(), name, config)
-    }
-
-    /// Opens the app folder and returns the storage handle of `storages.<name>`.
-    pub fn handle(&self, name: &str, config: Value) -> StorageHandle {
-        self.write_element(name, &config);
-        let app = App::open(self.app.path()).expect("app opens");
-        let loaded = app
-            .get_element(&format!("storages.{name}"))
-            .expect("element builds");
-        StorageHandle::from_loaded(&loaded).expect("a storage element")
-    }
+    fn write_element(&self, name: &str, config: &Value) -> PathBuf;
+    /// Writes the element, opens the app folder and returns the storage handle of
+    /// `storages.<name>`.
+    fn handle(&self, name: &str, config: Value) -> StorageHandle;
 }
 
-/// Writes an OssType element folder under `root`.
-pub fn write_element(root: &Path, name: &str, config: &Value) -> PathBuf {
-    let dir = root.join("storages").join(name);
-    std::fs::create_dir_all(&dir).expect("element dir");
-    std::fs::write(
-        dir.join("e.json"),
-        r#"{"title": "Test OSS", "type": "storages.OssType", "backendBundleEntry": ".", "variables": []}"#,
-    )
-    .expect("e.json");
-    std::fs::write(
-        dir.join(format!("{name}.json")),
-        serde_json::to_vec_pretty(config).expect("json"),
-    )
-    .expect("config");
-    dir
-}
+impl OssTypePeer for Peer {
+    fn config(&self, extra: Value) -> Value {
+        self.oss_element_config(BUCKET, extra)
+    }
 
-/// Deterministic pseudo-random content.
-pub fn content(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407)
-        | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
+    fn write_element(&self, name: &str, config: &Value) -> PathBuf {
+        self.app.oss_element(name, config)
+    }
+
+    fn handle(&self, name: &str, config: Value) -> StorageHandle {
+        self.oss_handle(name, &config)
+    }
 }
 
 /// A per-call client on the peer's bucket (V4), with quick retries.
 pub fn client(peer: &Peer) -> jitstore_oss::client::Client {
-    jitstore_oss::client::Client::builder()
-        .endpoint(peer.server.endpoint())
-        .bucket(BUCKET)
-        .region(peer.server.region())
-        .credentials(jitstore_oss::credentials::StaticProvider::from_keys(AK, SK))
-        .retry_policy(jitstore_oss::client::RetryPolicy {
-            max_attempts: 4,
-            base_delay: std::time::Duration::from_millis(20),
-            max_delay: std::time::Duration::from_millis(200),
-        })
-        .build()
-        .expect("client")
+    peer.client(BUCKET)
 }
 
 /// Every `(done, total)` progress report, in order.

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{error_text, AppDir, Echo};
+use common::{error_text, AppDir, Echo, EchoApp};
 use jitstore_element::{App, ElementError, Env};
 
 fn open_keeping_broken(app: &AppDir) -> App {

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 
-use common::{builds_of, error_text, open, AppDir, Echo};
+use common::{builds_of, error_text, open, AppDir, Echo, EchoApp};
 use jitstore_element::{
     App, BoxError, BuildContext, Element, ElementError, ElementObject, Implementation,
     ImplementationOrigin, ImplementationSource,

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{error_text, open, AppDir, Echo};
+use common::{error_text, open, AppDir, Echo, EchoApp};
 use jitstore_element::{App, ElementKind, Env};
 
 fn open_with(app: &AppDir, vars: &[(&str, &str)]) -> App {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{error_text, open, AppDir, Echo};
+use common::{error_text, open, AppDir, Echo, EchoApp};
 use jitstore_element::App;
 
 #[test]

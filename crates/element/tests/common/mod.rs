@@ -1,4 +1,5 @@
-//! Shared test fixtures: temporary app folders and a test element family (`tests.*`).
+//! Shared test fixtures: a test element family (`tests.*`) and temporary app folders (the
+//! test kit's `AppDir`, opened with an empty environment).
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -7,15 +8,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use jitstore_element::{
-    inventory, register_type, App, BoxError, BuildContext, ElementObject, Env, FrameworkElement,
+    inventory, register_type, App, BoxError, BuildContext, ElementObject, FrameworkElement,
 };
+
+pub use jitstore_testkit::AppDir;
 
 /// Opens the app in `app` with an empty environment (no process variables leak into a test).
 pub fn open(app: &AppDir) -> App {
-    App::builder(app.path())
-        .with_env(Env::from_map::<String, String>([]))
-        .open()
-        .expect("app opens")
+    app.open()
 }
 
 inventory::submit! { FrameworkElement::new("tests.Meta", r#"{"title": "Test family", "type": ""}"#, module_path!()) }
@@ -89,42 +89,14 @@ fn build_slow(ctx: &BuildContext<'_>) -> Result<ElementObject, BoxError> {
 }
 register_type!(builtin "tests.SlowType", build_slow);
 
-/// A temporary app folder.
-pub struct AppDir {
-    pub dir: tempfile::TempDir,
+/// Writes instances of the test family into an [`AppDir`].
+pub trait EchoApp {
+    /// An instance of `tests.EchoType` with a greeting.
+    fn echo(&self, rel: &str, greeting: &str) -> &Self;
 }
 
-impl AppDir {
-    pub fn new() -> AppDir {
-        AppDir {
-            dir: tempfile::tempdir().expect("temp dir"),
-        }
-    }
-
-    pub fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// Writes `rel` (creating folders).
-    pub fn file(&self, rel: &str, text: &str) -> &Self {
-        let path = self.path().join(rel);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-        self
-    }
-
-    /// Writes an element folder: `rel/e.json` and, if given, `rel/<Name>.json`.
-    pub fn element(&self, rel: &str, define: &str, config: Option<&str>) -> &Self {
-        self.file(&format!("{rel}/e.json"), define);
-        if let Some(config) = config {
-            let name = rel.rsplit('/').next().expect("name");
-            self.file(&format!("{rel}/{name}.json"), config);
-        }
-        self
-    }
-
-    /// An instance of `tests.EchoType` with a greeting.
-    pub fn echo(&self, rel: &str, greeting: &str) -> &Self {
+impl EchoApp for AppDir {
+    fn echo(&self, rel: &str, greeting: &str) -> &Self {
         self.element(
             rel,
             r#"{"title": "echo", "type": "tests.EchoType", "backendBundleEntry": "."}"#,

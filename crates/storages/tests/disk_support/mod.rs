@@ -1,28 +1,23 @@
-//! Shared set-up of the DiskType tests: an app folder with `storages.Files` on DiskType.
+//! Shared set-up of the DiskType tests: an app folder (the test kit's `AppDir`) with
+//! `storages.Files` on DiskType.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
-use jitstore_element::App;
 use jitstore_storages::StorageHandle;
+use jitstore_testkit::AppDir;
 
 /// A temporary app with one DiskType element, `storages.Files`.
 pub struct TestApp {
-    pub dir: tempfile::TempDir,
+    /// The app folder.
+    pub dir: AppDir,
 }
 
 impl TestApp {
     /// The app, with `config` as `Files.json`.
     pub fn new(config: &str) -> TestApp {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let element = dir.path().join("storages/Files");
-        std::fs::create_dir_all(&element).expect("mkdir");
-        std::fs::write(
-            element.join("e.json"),
-            r#"{"title": "Files", "type": "storages.DiskType", "backendBundleEntry": "."}"#,
-        )
-        .expect("e.json");
-        std::fs::write(element.join("Files.json"), config).expect("config");
+        let dir = AppDir::new();
+        dir.disk_element("Files", config);
         TestApp { dir }
     }
 
@@ -38,14 +33,10 @@ impl TestApp {
         dir
     }
 
-    /// Opens the app and builds the element (a fresh DiskStorage every call).
+    /// Opens the app (empty environment) and builds the element (a fresh DiskStorage every
+    /// call).
     pub fn store(&self) -> StorageHandle {
-        let app = App::builder(self.dir.path())
-            .env::<String, String>([])
-            .open()
-            .expect("opens");
-        let loaded = app.get_element("storages.Files").expect("builds");
-        StorageHandle::from_loaded(&loaded).expect("is a storage")
+        self.dir.storage("storages.Files")
     }
 }
 

@@ -2,12 +2,10 @@
 //! PutObject / CopyObject / InitiateMultipartUpload / PostObject): answers, error codes,
 //! enforcement for anonymous requests, and no side effect for refused requests.
 
-mod common;
-
-use common::signing::{outcome, Call, Who};
-use common::*;
+use crate::common::signing::{outcome, Call, Who};
+use crate::common::*;
 use http::Method;
-use jitstore_oss_server::{AccessKey, Server, ServerConfig};
+use jitstore_testkit::Peer;
 
 const PUBLIC: &str = "public-bucket";
 
@@ -385,15 +383,11 @@ fn write_legacy_object(data_dir: &std::path::Path, bucket: &str, key: &str, data
 #[tokio::test]
 async fn legacy_object_files_load_and_take_acls_and_tags_across_restarts() {
     let dir = tempfile::tempdir().unwrap();
-    let config = || {
-        ServerConfig::new(dir.path())
-            .bucket(BUCKET)
-            .credential(AccessKey::new(AK, SK))
-    };
+    let start = || Peer::builder().bucket(BUCKET).start_in(dir.path());
     // Create the bucket, then stop and plant an old-format object file.
-    Server::start(config()).await.unwrap().shutdown().await;
+    start().await.shutdown().await;
     write_legacy_object(dir.path(), BUCKET, "old/key.txt", b"legacy bytes");
-    let server = Server::start(config()).await.unwrap();
+    let server = start().await;
     let r = Call::new(Method::GET, BUCKET, Some("old/key.txt"))
         .send(&server, Who::Owner, "")
         .await;
@@ -418,7 +412,7 @@ async fn legacy_object_files_load_and_take_acls_and_tags_across_restarts() {
     assert_eq!(r.status(), 200);
     server.shutdown().await;
     // Both survive a restart, the data is intact.
-    let server = Server::start(config()).await.unwrap();
+    let server = start().await;
     assert_eq!(acl_of(&server, BUCKET, "old/key.txt").await, "public-read");
     let r = Call::new(Method::GET, BUCKET, Some("old/key.txt"))
         .send(&server, Who::Anonymous, "")

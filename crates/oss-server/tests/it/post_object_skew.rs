@@ -1,21 +1,23 @@
 //! PostObject honours the server's configured clock-skew allowance, as header auth does.
 
-mod common;
-
+use crate::common::*;
 use chrono::{Duration as ChronoDuration, Utc};
-use common::*;
 use jitstore_oss::credentials::Credentials;
 use jitstore_oss::post_policy::PostPolicy;
-use jitstore_oss_server::{AccessKey, RunningServer, Server, ServerConfig};
+use jitstore_oss_server::RunningServer;
+use jitstore_testkit::Peer;
 
 const BOUNDARY: &str = "jitstore-test-boundary";
 
 async fn server_with_skew(dir: &std::path::Path, max_skew_secs: u64) -> RunningServer {
-    let mut config = ServerConfig::new(dir)
+    Peer::builder()
         .bucket(BUCKET)
-        .credential(AccessKey::new(AK, SK));
-    config.max_skew_secs = max_skew_secs;
-    Server::start(config).await.expect("server starts")
+        .configure(move |mut config| {
+            config.max_skew_secs = max_skew_secs;
+            config
+        })
+        .start_in(dir)
+        .await
 }
 
 /// A V4-signed form upload of `up/file.txt`, signed `ahead` of the real time.

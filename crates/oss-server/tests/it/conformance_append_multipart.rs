@@ -2,10 +2,8 @@
 //! effect: appending to a Normal object is `409 ObjectNotAppendable`; completing with parts out
 //! of ascending order is `400 InvalidPartOrder` and leaves the upload in place.
 
-mod common;
-
-use common::signing::{outcome, Call, Who};
-use common::*;
+use crate::common::signing::{outcome, Call, Who};
+use crate::common::*;
 use http::Method;
 
 #[tokio::test]

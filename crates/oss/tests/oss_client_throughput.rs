@@ -1,31 +1,30 @@
 //! Rough single-stream throughput of the client against the local server (loopback), to show
 //! that streaming uploads/downloads with CRC-64 checks are not a bottleneck. Not a timed test:
 //! it only asserts correctness and prints the figures.
-//! Run: `cargo test --release --test oss_client_throughput -- --ignored --nocapture`.
+//! Run: `cargo test -p jitstore-oss --release --test oss_client_throughput -- --ignored --nocapture`.
 
 use std::time::Instant;
 
 use jitstore_oss::client::{Body, Client, GetObjectOptions, PutObjectOptions};
 use jitstore_oss::credentials::StaticProvider;
-use jitstore_oss_server::{AccessKey, Server, ServerConfig};
+use jitstore_testkit::keys::{AK, BUCKET, SK};
+use jitstore_testkit::Peer;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "measurement; run explicitly with --release"]
 async fn single_stream_put_and_get_throughput() {
     const SIZE: usize = 256 * 1024 * 1024;
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(
-        ServerConfig::new(dir.path().join("data"))
-            .bucket("bench")
-            .credential(AccessKey::new("ak", "sk")),
-    )
-    .await
-    .unwrap();
+    let Peer {
+        server,
+        data: _data,
+        ..
+    } = Peer::start().await;
     let c = Client::builder()
         .endpoint(server.endpoint())
-        .bucket("bench")
+        .bucket(BUCKET)
         .region(server.region())
-        .credentials(StaticProvider::from_keys("ak", "sk"))
+        .credentials(StaticProvider::from_keys(AK, SK))
         .build()
         .unwrap();
     let src = dir.path().join("src.bin");

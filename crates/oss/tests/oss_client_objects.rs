@@ -14,13 +14,15 @@ use jitstore_oss::client::{
 };
 use jitstore_oss::credentials::{Credentials, StaticProvider};
 use jitstore_oss::sign::SignatureVersion;
-use jitstore_oss_server::{AccessKey, RunningServer, Server, ServerConfig};
+use jitstore_oss_server::{AccessKey, RunningServer};
+use jitstore_testkit::keys::{BUCKET, PUBLIC_BUCKET};
+use jitstore_testkit::Peer;
 
-const BUCKET: &str = "client-test";
-const PUBLIC_BUCKET: &str = "public-bucket";
-const AK: &str = "test-ak";
+// Credentials whose secret and token hold characters that break naive encoders (`/`, `+`,
+// `=`, spaces): part of what these tests check, so they stay here beside the kit's plain ones.
+const AK: &str = "LTAI-odd-chars-ak";
 const SK: &str = "test-sk/with+odd=chars";
-const STS_AK: &str = "STS.tmp-ak";
+const STS_AK: &str = "STS.odd-chars-ak";
 const STS_SK: &str = "tmp-sk";
 const STS_TOKEN: &str = "token+with/slashes=and spaces";
 
@@ -39,14 +41,14 @@ const NASTY_KEYS: &[&str] = &[
 ];
 
 async fn start() -> (tempfile::TempDir, RunningServer) {
-    let dir = tempfile::tempdir().unwrap();
-    let config = ServerConfig::new(dir.path())
+    let Peer { server, data, .. } = Peer::builder()
         .bucket(BUCKET)
         .public_read_bucket(PUBLIC_BUCKET)
         .credential(AccessKey::new(AK, SK))
-        .credential(AccessKey::new(STS_AK, STS_SK).with_security_token(STS_TOKEN));
-    let server = Server::start(config).await.unwrap();
-    (dir, server)
+        .credential(AccessKey::new(STS_AK, STS_SK).with_security_token(STS_TOKEN))
+        .start()
+        .await;
+    (data, server)
 }
 
 fn client(server: &RunningServer, version: SignatureVersion, sts: bool) -> Client {

@@ -1,12 +1,10 @@
 //! API edge cases over raw HTTP: ranges, conditionals, listings, multipart checks, batch
 //! delete rules, addressing styles, HEAD errors and fault injection.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
+use crate::common::*;
 use base64::Engine;
-use common::*;
 use jitstore_oss_server::FaultPlan;
 
 #[tokio::test]

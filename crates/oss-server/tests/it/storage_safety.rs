@@ -1,13 +1,9 @@
 //! Storage safety: hostile keys stay inside the data directory, concurrent writers never mix,
 //! and a server killed mid-upload leaves no partial object after a restart.
 
-mod common;
-
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 
 #[tokio::test]
 async fn hostile_keys_never_escape_the_data_directory() {
@@ -171,39 +167,6 @@ async fn concurrent_writers_to_one_key_never_mix() {
     let tmp = dir.path().join("buckets").join(BUCKET).join("tmp");
     assert_eq!(std::fs::read_dir(tmp).unwrap().count(), 0);
     server.shutdown().await;
-}
-
-struct ServerProcess {
-    child: Child,
-    endpoint: String,
-}
-
-fn spawn_server(data: &std::path::Path) -> ServerProcess {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jitstore-oss-server"))
-        .args([
-            "--data",
-            data.to_str().unwrap(),
-            "--addr",
-            "127.0.0.1:0",
-            "--bucket",
-            BUCKET,
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("server binary starts");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let first = lines.next().unwrap().unwrap();
-    let endpoint = first
-        .split("listening on ")
-        .nth(1)
-        .expect("address line")
-        .trim()
-        .to_string();
-    // Keep draining stdout so the server never blocks on it.
-    std::thread::spawn(move || for _ in lines {});
-    ServerProcess { child, endpoint }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

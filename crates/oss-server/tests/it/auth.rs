@@ -1,9 +1,7 @@
 //! Authentication over raw HTTP, signed with the client's own code (`jitstore_oss::sign`).
 
-mod common;
-
+use crate::common::*;
 use chrono::{Duration as ChronoDuration, Utc};
-use common::*;
 use http::HeaderMap;
 use jitstore_oss::credentials::Credentials;
 use jitstore_oss::sign::{presign_v1, presign_v4, sign_v1_header, sign_v4_header, RequestParts};

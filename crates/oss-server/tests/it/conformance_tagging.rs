@@ -3,10 +3,8 @@
 //! `x-oss-tagging-count` on GET/HEAD): answers, OSS's limits (10 tags, keys up to 128 and values
 //! up to 256 characters), error codes, and no side effect for refused requests.
 
-mod common;
-
-use common::signing::{outcome, Call, Who};
-use common::*;
+use crate::common::signing::{outcome, Call, Who};
+use crate::common::*;
 use http::Method;
 use jitstore_oss_server::RunningServer;
 

@@ -2,14 +2,10 @@
 //! ETag, CRC-64 combined from the parts, reads (whole and ranged) across part files, copies
 //! from such objects, cleanup on overwrite and delete, and crash safety under kill -9.
 
-mod common;
-
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 
 fn key_hash(key: &str) -> String {
     use sha2::Digest;
@@ -309,38 +305,6 @@ async fn acl_and_tags_of_a_linked_object_change_its_manifest_not_its_data() {
     assert_eq!(r.status(), 204);
     assert_eq!(segment_versions(data_dir, "attrs.bin"), 0);
     server.shutdown().await;
-}
-
-struct ServerProcess {
-    child: Child,
-    endpoint: String,
-}
-
-fn spawn_server(data: &Path) -> ServerProcess {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jitstore-oss-server"))
-        .args([
-            "--data",
-            data.to_str().unwrap(),
-            "--addr",
-            "127.0.0.1:0",
-            "--bucket",
-            BUCKET,
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("server binary starts");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let first = lines.next().unwrap().unwrap();
-    let endpoint = first
-        .split("listening on ")
-        .nth(1)
-        .expect("address line")
-        .trim()
-        .to_string();
-    std::thread::spawn(move || for _ in lines {});
-    ServerProcess { child, endpoint }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,18 +4,17 @@
 //! half-validated batch deletes, clients trickling bytes forever, secrets in config errors,
 //! ill-formed listing XML).
 
-mod common;
-
 use std::time::{Duration, Instant};
 
+use crate::common::*;
 use chrono::{Duration as ChronoDuration, Utc};
-use common::*;
 use futures::SinkExt;
 use http::HeaderMap;
 use jitstore_oss::credentials::Credentials;
 use jitstore_oss::post_policy::PostPolicy;
 use jitstore_oss::sign::{sign_v4_header, RequestParts};
-use jitstore_oss_server::{RunningServer, Server, ServerConfig};
+use jitstore_oss_server::RunningServer;
+use jitstore_testkit::Peer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const BOUNDARY: &str = "hardening-boundary";
@@ -170,9 +169,12 @@ async fn form_larger_than_its_content_length_range_is_cut_off() {
 }
 
 async fn limited_server(dir: &std::path::Path, limit: u64) -> RunningServer {
-    Server::start(ServerConfig::new(dir).bucket(BUCKET).max_object_size(limit))
+    Peer::builder()
+        .bucket(BUCKET)
+        .without_credentials()
+        .configure(move |config| config.max_object_size(limit))
+        .start_in(dir)
         .await
-        .expect("server starts")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -439,12 +441,18 @@ async fn delete_bucket_cannot_race_a_put_and_the_name_stays_reusable() {
 }
 
 async fn timed_server(dir: &std::path::Path) -> RunningServer {
-    let mut config = ServerConfig::new(dir).bucket(BUCKET);
-    config.header_read_timeout_ms = 800;
-    config.idle_timeout_ms = 800;
-    config.min_body_rate = 64 * 1024;
-    config.min_body_rate_grace_ms = 500;
-    Server::start(config).await.expect("server starts")
+    Peer::builder()
+        .bucket(BUCKET)
+        .without_credentials()
+        .configure(|mut config| {
+            config.header_read_timeout_ms = 800;
+            config.idle_timeout_ms = 800;
+            config.min_body_rate = 64 * 1024;
+            config.min_body_rate_grace_ms = 500;
+            config
+        })
+        .start_in(dir)
+        .await
 }
 
 /// Reads until the server closes the connection; returns what was read and when it closed.

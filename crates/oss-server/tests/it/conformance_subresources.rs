@@ -7,12 +7,11 @@
 //! The implemented combinations are listed here, independently of the server's routing table;
 //! they are exercised by the other conformance suites.
 
-mod common;
-
-use common::signing::{outcome, Call, Who};
-use common::*;
+use crate::common::signing::{outcome, Call, Who};
+use crate::common::*;
 use http::Method;
-use jitstore_oss_server::{RunningServer, Server, ServerConfig};
+use jitstore_oss_server::RunningServer;
+use jitstore_testkit::Peer;
 
 const EMPTY: &str = "empty-bucket";
 const OBJECT: &str = "obj";
@@ -89,9 +88,12 @@ async fn snapshot(server: &RunningServer) -> Snapshot {
 #[tokio::test]
 async fn every_unimplemented_sub_resource_is_refused_without_side_effects() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(ServerConfig::new(dir.path()).bucket(BUCKET).bucket(EMPTY))
-        .await
-        .expect("server starts");
+    let server = Peer::builder()
+        .bucket(BUCKET)
+        .bucket(EMPTY)
+        .without_credentials()
+        .start_in(dir.path())
+        .await;
     let put = Call::new(Method::PUT, BUCKET, Some(OBJECT))
         .header("content-type", "text/plain")
         .header("x-oss-meta-owner", "table");
@@ -156,9 +158,11 @@ async fn every_unimplemented_sub_resource_is_refused_without_side_effects() {
 async fn bucket_sub_resources_never_delete_an_empty_bucket() {
     // The reported data loss: `DELETE /bucket?lifecycle` and `?cors` deleted an empty bucket.
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(ServerConfig::new(dir.path()).bucket(EMPTY))
-        .await
-        .expect("server starts");
+    let server = Peer::builder()
+        .bucket(EMPTY)
+        .without_credentials()
+        .start_in(dir.path())
+        .await;
     for sub in [
         "lifecycle",
         "cors",
@@ -245,9 +249,12 @@ async fn writes_and_deletes_refuse_parameters_they_do_not_know() {
     // OSS keeps adding sub-resources; one this server has never heard of must not turn a
     // request into DeleteBucket, DeleteObject or PutObject.
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(ServerConfig::new(dir.path()).bucket(BUCKET).bucket(EMPTY))
-        .await
-        .expect("server starts");
+    let server = Peer::builder()
+        .bucket(BUCKET)
+        .bucket(EMPTY)
+        .without_credentials()
+        .start_in(dir.path())
+        .await;
     Call::new(Method::PUT, BUCKET, Some(OBJECT))
         .send(&server, Who::Owner, DATA)
         .await;

@@ -3,10 +3,8 @@
 //! and existence probe, multipart listings and object ACL/tagging stay owner-only, and no
 //! anonymous write succeeds. Every refused request leaves the bucket as it was.
 
-mod common;
-
-use common::signing::{outcome, Call, Who};
-use common::*;
+use crate::common::signing::{outcome, Call, Who};
+use crate::common::*;
 use http::Method;
 
 const PUBLIC: &str = "public-bucket";

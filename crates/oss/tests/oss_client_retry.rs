@@ -12,20 +12,13 @@ use jitstore_oss::client::{
 use jitstore_oss::credentials::StaticProvider;
 use jitstore_oss::error::OssError;
 use jitstore_oss::sign::SignatureVersion;
-use jitstore_oss_server::{AccessKey, FaultPlan, RunningServer, Server, ServerConfig};
-
-const BUCKET: &str = "retry-test";
-const AK: &str = "retry-ak";
-const SK: &str = "retry-secret-value";
-const TOKEN: &str = "retry-sts-token-value";
+use jitstore_oss_server::{FaultPlan, RunningServer};
+use jitstore_testkit::keys::{AK, BUCKET, SK};
+use jitstore_testkit::Peer;
 
 async fn start() -> (tempfile::TempDir, RunningServer) {
-    let dir = tempfile::tempdir().unwrap();
-    let config = ServerConfig::new(dir.path())
-        .bucket(BUCKET)
-        .credential(AccessKey::new(AK, SK))
-        .credential(AccessKey::new("STS.ak", SK).with_security_token(TOKEN));
-    (dir, Server::start(config).await.unwrap())
+    let Peer { server, data, .. } = Peer::start().await;
+    (data, server)
 }
 
 /// Fast retries so the tests stay quick: 3 attempts, 10 ms base.

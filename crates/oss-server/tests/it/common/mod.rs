@@ -1,41 +1,49 @@
-//! Helpers shared by the integration tests: start a server, build raw requests.
+//! Helpers shared by the server's integration tests: the kit's credentials and servers
+//! (`jitstore_testkit`), raw-request URLs, digests and XML probes.
 
-#![allow(dead_code)]
+// Each test binary uses a different part of this module.
+#![allow(dead_code, unused_imports)]
 
 use std::path::Path;
 
 pub mod signing;
 
-use jitstore_oss_server::{AccessKey, RunningServer, Server, ServerConfig};
-
-pub const AK: &str = "test-ak";
-pub const SK: &str = "test-sk-secret";
-pub const BUCKET: &str = "test-bucket";
+use jitstore_oss_server::RunningServer;
+pub use jitstore_testkit::keys::{AK, BUCKET, PUBLIC_BUCKET, SK};
+use jitstore_testkit::Peer;
+pub use jitstore_testkit::ServerProcess;
 
 /// An open server (no credentials) with one bucket.
 pub async fn open_server(dir: &Path) -> RunningServer {
-    Server::start(ServerConfig::new(dir).bucket(BUCKET))
+    Peer::builder()
+        .bucket(BUCKET)
+        .without_credentials()
+        .start_in(dir)
         .await
-        .expect("server starts")
 }
 
-/// A server requiring `AK`/`SK`, with a private and a public-read bucket.
+/// A server requiring the kit's credentials, with a private and a public-read bucket.
 pub async fn secured_server(dir: &Path) -> RunningServer {
-    Server::start(
-        ServerConfig::new(dir)
-            .bucket(BUCKET)
-            .public_read_bucket("public-bucket")
-            .credential(AccessKey::new(AK, SK)),
-    )
-    .await
-    .expect("server starts")
+    Peer::builder()
+        .bucket(BUCKET)
+        .public_read_bucket(PUBLIC_BUCKET)
+        .start_in(dir)
+        .await
 }
 
+/// The server binary on `data` with the open bucket [`BUCKET`] (see
+/// [`ServerProcess::spawn`]).
+pub fn spawn_server(data: &Path) -> ServerProcess {
+    ServerProcess::spawn(
+        Path::new(env!("CARGO_BIN_EXE_jitstore-oss-server")),
+        data,
+        BUCKET,
+    )
+}
+
+/// A plain HTTP client (no proxy).
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("reqwest client")
+    jitstore_testkit::http_client()
 }
 
 /// `http://127.0.0.1:PORT/bucket/<encoded key>` (path-style). The key is encoded with `/` as

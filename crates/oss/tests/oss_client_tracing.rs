@@ -8,11 +8,9 @@ use std::time::Duration;
 
 use jitstore_oss::client::{Body, Client, PutObjectOptions, RetryPolicy};
 use jitstore_oss::credentials::{Credentials, StaticProvider};
-use jitstore_oss_server::{AccessKey, FaultPlan, Server, ServerConfig};
-
-const BUCKET: &str = "trace-test";
-const SK: &str = "trace-secret-value";
-const TOKEN: &str = "trace-sts-token-value";
+use jitstore_oss_server::FaultPlan;
+use jitstore_testkit::keys::{BUCKET, STS_AK, STS_SK, STS_TOKEN};
+use jitstore_testkit::Peer;
 
 /// A writer that collects everything `tracing` prints.
 #[derive(Clone, Default)]
@@ -30,14 +28,11 @@ impl std::io::Write for Captured {
 
 #[tokio::test]
 async fn tracing_spans_carry_request_ids_but_no_secrets() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(
-        ServerConfig::new(dir.path())
-            .bucket(BUCKET)
-            .credential(AccessKey::new("STS.ak", SK).with_security_token(TOKEN)),
-    )
-    .await
-    .unwrap();
+    let Peer {
+        server,
+        data: _data,
+        ..
+    } = Peer::start().await;
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -52,7 +47,7 @@ async fn tracing_spans_carry_request_ids_but_no_secrets() {
         .bucket(BUCKET)
         .region(server.region())
         .credentials(StaticProvider::new(
-            Credentials::new("STS.ak", SK).with_security_token(TOKEN),
+            Credentials::new(STS_AK, STS_SK).with_security_token(STS_TOKEN),
         ))
         .retry_policy(RetryPolicy {
             max_attempts: 3,
@@ -93,7 +88,7 @@ async fn tracing_spans_carry_request_ids_but_no_secrets() {
         logs.contains(out.request_id.as_deref().unwrap()),
         "request id recorded: {logs}"
     );
-    for secret in [SK, TOKEN] {
+    for secret in [STS_SK, STS_TOKEN] {
         assert!(!logs.contains(secret), "secret in logs: {logs}");
         assert!(!debug.contains(secret), "secret in Debug: {debug}");
     }

@@ -2,52 +2,9 @@
 //! with SIGKILL while updates of a large object are in flight; after a restart the object has
 //! its data intact and either the old or a new tag set and ACL, never a mix or a partial file.
 
-mod common;
-
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::*;
-
-struct ServerProcess {
-    child: Child,
-    endpoint: String,
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn spawn_server(data: &std::path::Path) -> ServerProcess {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jitstore-oss-server"))
-        .args([
-            "--data",
-            data.to_str().expect("utf-8 temp path"),
-            "--addr",
-            "127.0.0.1:0",
-            "--bucket",
-            BUCKET,
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("server binary starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let first = lines.next().expect("a first line").expect("readable");
-    let endpoint = first
-        .split("listening on ")
-        .nth(1)
-        .expect("address line")
-        .trim()
-        .to_string();
-    std::thread::spawn(move || for _ in lines {});
-    ServerProcess { child, endpoint }
-}
+use crate::common::*;
 
 fn tagging(n: usize) -> String {
     format!("<Tagging><TagSet><Tag><Key>n</Key><Value>{n}</Value></Tag></TagSet></Tagging>")

@@ -2,10 +2,8 @@
 //! DeleteObject, CopyObject: answer shapes and headers, error codes, and no side effect for
 //! refused requests.
 
-mod common;
-
-use common::signing::{outcome, Call, Who};
-use common::*;
+use crate::common::signing::{outcome, Call, Who};
+use crate::common::*;
 use http::Method;
 
 #[tokio::test]

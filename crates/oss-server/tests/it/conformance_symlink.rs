@@ -3,10 +3,8 @@
 //! (`NoSuchKey` for a missing link or target, `NotSymlink`), ACL checks on link and target, and
 //! no side effect for refused requests.
 
-mod common;
-
-use common::signing::{outcome, Call, Who};
-use common::*;
+use crate::common::signing::{outcome, Call, Who};
+use crate::common::*;
 use http::Method;
 
 #[tokio::test]
