@@ -33,6 +33,7 @@ use chrono::{DateTime, Utc};
 use http::{HeaderName, HeaderValue};
 
 pub mod authorization;
+mod by_version;
 pub mod canonical;
 pub mod query;
 pub mod time;
@@ -41,6 +42,7 @@ pub mod v4;
 pub mod verify;
 
 pub use authorization::{parse_authorization, Authorization, V4Authorization};
+pub use by_version::{presign, sign_header};
 pub use query::parse_query;
 pub use v1::{presign_v1, sign_v1_header};
 pub use v4::{presign_v4, sign_v4_header, SigningKey};

@@ -30,9 +30,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use http::HeaderMap;
-use jitstore_oss::client::{CopyObjectOptions, MetadataDirective, WriteOptions};
-use jitstore_oss::sign::{self, RequestParts, SignatureVersion};
+use http::Method;
+use jitstore_oss::client::{
+    CopyObjectOptions, MetadataDirective, SignRequestOptions, SigningTime, WriteOptions,
+};
 use jitstore_oss::transfer::ProgressFn;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -240,10 +241,6 @@ fn renamed(name: &str, n: u32) -> String {
 }
 
 impl OssStorage {
-    fn signing_time(&self) -> DateTime<Utc> {
-        Utc::now() + self.client().clock_offset()
-    }
-
     /// Step 1: a ticket for uploading `size` bytes, to be committed into `folder` (a key
     /// prefix such as `team/docs`, or `""` for the bucket root), valid for `expires` (1 s to
     /// 15 min).
@@ -280,32 +277,19 @@ impl OssStorage {
             .credentials()
             .await
             .map_err(|e| WorkflowError::invalid("credentials", e.to_string()))?;
-        let now = self.signing_time();
-        let empty = HeaderMap::new();
-        let parts = RequestParts {
-            method: "PUT",
-            bucket: Some(&bucket),
-            key: Some(&staging_key),
-            query: &[],
-            headers: &empty,
-        };
-        let signed = match client.signature_version() {
-            SignatureVersion::V4 => {
-                let region = if client.region().is_empty() {
-                    client
-                        .endpoint()
-                        .resolve_region(None)
-                        .map_err(|e| WorkflowError::invalid("region", e.to_string()))?
-                } else {
-                    client.region().to_owned()
-                };
-                sign::sign_v4_header(&parts, &creds, &region, now, &[])
-            }
-            SignatureVersion::V1 => sign::sign_v1_header(&parts, &creds, now),
-        }
-        .map_err(|e| WorkflowError::invalid("signature", e.to_string()))?;
+        let signed = client
+            .sign_request(
+                &staging_key,
+                SignRequestOptions {
+                    method: Method::PUT,
+                    ..SignRequestOptions::default()
+                },
+            )
+            .await
+            .map_err(map_error)?;
+        let now = signed.signed_at;
         let mut headers = BTreeMap::new();
-        for (name, value) in &signed.headers {
+        for (name, value) in &signed.signature_headers {
             if let Ok(v) = value.to_str() {
                 let shown = if name == http::header::AUTHORIZATION {
                     "Authorization".to_owned()
@@ -399,7 +383,7 @@ impl OssStorage {
     ) -> Result<CommittedObject, WorkflowError> {
         let ticket = self.verify_ticket(upload_key).await?;
         let name = checked_name(name)?;
-        let now = self.signing_time();
+        let now = self.client().signing_time(SigningTime::Now);
         if now.timestamp() > ticket.e {
             let _ = Storage::delete(self, &ticket.s).await;
             return Err(WorkflowError::TicketExpired {

@@ -1,16 +1,17 @@
 //! Presigned URLs at a chosen signing time, with the canonical request and the string-to-sign:
-//! what `jitstore sign --at ... --explain` prints to debug `SignatureDoesNotMatch`.
+//! what `jitstore sign --at ... --explain` prints to debug `SignatureDoesNotMatch`. Nothing is
+//! signed here: the texts are the ones the client's presign entry computed for the URL.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use http::{HeaderMap, HeaderName, HeaderValue, Method};
-use jitstore_oss::sign::{self, RequestParts, SignatureVersion};
+use jitstore_oss::client::SigningTime;
+use jitstore_oss::sign::SignatureVersion;
 use serde::Serialize;
 
 use super::error::WorkflowError;
-use crate::oss::OssStorage;
+use crate::oss::{presign_options, OssStorage};
 use crate::types::SignUrlRequest;
 
 /// A presigned URL with the texts its signature was computed over.
@@ -49,120 +50,32 @@ impl fmt::Debug for ExplainedPresign {
     }
 }
 
-fn header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), WorkflowError> {
-    let n = HeaderName::from_bytes(name.trim().to_ascii_lowercase().as_bytes())
-        .map_err(|_| WorkflowError::invalid("header", format!("{name:?} is not a header name")))?;
-    let v = HeaderValue::from_str(value.trim()).map_err(|_| {
-        WorkflowError::invalid(
-            "header",
-            format!("the value of {name} is not a valid header value"),
-        )
-    })?;
-    Ok((n, v))
-}
-
 impl OssStorage {
     /// Presigns `request` as if the time were `at` (now when `None`), with the element's
     /// signature version, returning the URL and the canonical texts. The same inputs always
-    /// give the same URL.
+    /// give the same URL: the one [`Storage::sign_url`](crate::Storage::sign_url) gives at
+    /// that time, since both go through the client's one presign entry
+    /// ([`Client::presign`](jitstore_oss::client::Client::presign)) with the same options.
     pub async fn presign_explained(
         &self,
         request: &SignUrlRequest,
         at: Option<DateTime<Utc>>,
     ) -> Result<ExplainedPresign, WorkflowError> {
-        let method = Method::from_bytes(request.method.trim().to_ascii_uppercase().as_bytes())
-            .map_err(|_| {
-                WorkflowError::invalid(
-                    "method",
-                    format!("{:?} is not an HTTP method", request.method),
-                )
-            })?;
-        let client = self.presigner();
-        let version = client.signature_version();
-        let mut query: Vec<(String, String)> = Vec::new();
-        let mut headers = HeaderMap::new();
-        let mut additional: Vec<String> = Vec::new();
-        if let Some(ct) = request
-            .content_type
-            .as_deref()
-            .filter(|c| !c.trim().is_empty())
-        {
-            if method == Method::GET || method == Method::HEAD {
-                query.push(("response-content-type".into(), ct.trim().to_owned()));
-            } else {
-                let (n, v) = header("content-type", ct)?;
-                headers.insert(n, v);
+        let mut options = presign_options(request)?;
+        if self.presigner().signature_version() == SignatureVersion::V1 {
+            if let Some(name) = options.additional_signed_headers.first() {
+                return Err(WorkflowError::invalid(
+                    "header",
+                    format!("V1 signatures cannot cover {name}; only Content-Type, Content-MD5 and x-oss-* headers"),
+                ));
             }
         }
-        for (name, value) in &request.headers {
-            let (n, v) = header(name, value)?;
-            let lower = n.as_str().to_owned();
-            if !(lower.starts_with("x-oss-") || lower == "content-type" || lower == "content-md5") {
-                if version == SignatureVersion::V1 {
-                    return Err(WorkflowError::invalid(
-                        "header",
-                        format!("V1 signatures cannot cover {lower}; only Content-Type, Content-MD5 and x-oss-* headers"),
-                    ));
-                }
-                additional.push(lower);
-            }
-            headers.insert(n, v);
-        }
-        let creds = self
-            .credentials_provider()
-            .credentials()
-            .await
-            .map_err(|e| WorkflowError::invalid("credentials", e.to_string()))?;
-        let bucket = client.bucket().to_owned();
-        let endpoint = client.endpoint().clone();
-        let mut url = endpoint
-            .object_url(&bucket, &request.key)
-            .map_err(|e| WorkflowError::invalid("key", e.to_string()))?;
-        if additional.iter().any(|h| h == "host") && !headers.contains_key(http::header::HOST) {
-            let (n, v) = header("host", &endpoint.host_for_bucket(&bucket))?;
-            headers.insert(n, v);
-        }
-        let now = at.unwrap_or_else(|| Utc::now() + client.clock_offset());
-        let parts = RequestParts {
-            method: method.as_str(),
-            bucket: Some(&bucket),
-            key: Some(&request.key),
-            query: &query,
-            headers: &headers,
-        };
-        let expires = request.expires.as_secs();
-        if expires == 0 {
-            return Err(WorkflowError::invalid(
-                "expires",
-                "a presigned URL must be valid for at least one second",
-            ));
-        }
-        let presigned = match version {
-            SignatureVersion::V4 => {
-                let region = if client.region().is_empty() {
-                    endpoint
-                        .resolve_region(None)
-                        .map_err(|e| WorkflowError::invalid("region", e.to_string()))?
-                } else {
-                    client.region().to_owned()
-                };
-                let names: Vec<&str> = additional.iter().map(String::as_str).collect();
-                sign::presign_v4(&parts, &creds, &region, now, expires, &names)
-            }
-            SignatureVersion::V1 => {
-                let at = now
-                    .timestamp()
-                    .saturating_add(i64::try_from(expires).unwrap_or(i64::MAX));
-                sign::presign_v1(&parts, &creds, at)
-            }
-        }
-        .map_err(|e| WorkflowError::invalid("presign request", e.to_string()))?;
-        let mut all_query = query.clone();
-        all_query.extend(presigned.query);
-        jitstore_oss::endpoint::set_query(&mut url, &all_query);
-        let signed_headers = headers
+        options.at = at.map_or(SigningTime::Now, SigningTime::At);
+        let presigned = self.presign(&request.key, options).await?;
+        let headers = presigned
+            .signed_headers
             .iter()
-            .filter(|(n, _)| n.as_str() != "host")
+            .filter(|(n, _)| *n != http::header::HOST)
             .filter_map(|(n, v)| {
                 v.to_str()
                     .ok()
@@ -170,12 +83,12 @@ impl OssStorage {
             })
             .collect();
         Ok(ExplainedPresign {
-            url: url.into(),
-            method: method.as_str().to_owned(),
-            signature_version: version.to_string(),
-            signed_at: now,
+            url: presigned.url.into(),
+            method: presigned.method.as_str().to_owned(),
+            signature_version: presigned.signature_version.to_string(),
+            signed_at: presigned.signed_at,
             expires_at: presigned.expires_at,
-            headers: signed_headers,
+            headers,
             canonical_request: presigned.canonical_request,
             string_to_sign: presigned.string_to_sign,
         })
