@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::agentbay::{FileOutcome, FileStatus};
+use super::directory_transfer::{FileOutcome, FileStatus};
 use super::names::{contained_target, local_relative_path};
 
 /// The files a directory download will write, and the objects it refused.

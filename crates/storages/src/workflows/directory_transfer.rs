@@ -23,8 +23,8 @@ use jitstore_oss::encoding;
 use jitstore_oss::transfer::{ProgressFn, TransferOptions};
 use serde::Serialize;
 
-use super::dify::BatchStatus;
 use super::error::{redact_url, WorkflowError};
+use super::key_layout::BatchStatus;
 use super::listing_plan::plan_directory_download;
 use super::names::{segment_problem, MAX_KEY_BYTES};
 use super::plain_http;

@@ -650,7 +650,8 @@ impl OssStorage {
                     .unwrap_or(0);
             }
         }
-        let aggregate = super::agentbay::Aggregate::new(Some(total), options.progress.take());
+        let aggregate =
+            super::directory_transfer::Aggregate::new(Some(total), options.progress.take());
         let options = &options;
         let aggregate = &aggregate;
         let collisions = &collisions;
