@@ -1,4 +1,4 @@
-//! Presigned URLs at a chosen signing time, with the canonical request and the string-to-sign:
+//! Presign debugging: presigned URLs at a chosen signing time, with the canonical request and the string-to-sign:
 //! what `jitstore sign --at ... --explain` prints to debug `SignatureDoesNotMatch`. Nothing is
 //! signed here: the texts are the ones the client's presign entry computed for the URL.
 
@@ -50,47 +50,41 @@ impl fmt::Debug for ExplainedPresign {
     }
 }
 
-impl OssStorage {
-    /// Presigns `request` as if the time were `at` (now when `None`), with the element's
-    /// signature version, returning the URL and the canonical texts. The same inputs always
-    /// give the same URL: the one [`Storage::sign_url`](crate::Storage::sign_url) gives at
-    /// that time, since both go through the client's one presign entry
-    /// ([`Client::presign`](jitstore_oss::client::Client::presign)) with the same options.
-    pub async fn presign_explained(
-        &self,
-        request: &SignUrlRequest,
-        at: Option<DateTime<Utc>>,
-    ) -> Result<ExplainedPresign, WorkflowError> {
-        let mut options = presign_options(request)?;
-        if self.presigner().signature_version() == SignatureVersion::V1 {
-            if let Some(name) = options.additional_signed_headers.first() {
-                return Err(WorkflowError::invalid(
-                    "header",
-                    format!("V1 signatures cannot cover {name}; only Content-Type, Content-MD5 and x-oss-* headers"),
-                ));
-            }
+/// The implementation of [`OssWorkflows::presign_explained`](super::OssWorkflows::presign_explained).
+pub(crate) async fn presign_explained(
+    oss: &OssStorage,
+    request: &SignUrlRequest,
+    at: Option<DateTime<Utc>>,
+) -> Result<ExplainedPresign, WorkflowError> {
+    let mut options = presign_options(request)?;
+    if oss.presigner().signature_version() == SignatureVersion::V1 {
+        if let Some(name) = options.additional_signed_headers.first() {
+            return Err(WorkflowError::invalid(
+                "header",
+                format!("V1 signatures cannot cover {name}; only Content-Type, Content-MD5 and x-oss-* headers"),
+            ));
         }
-        options.at = at.map_or(SigningTime::Now, SigningTime::At);
-        let presigned = self.presign(&request.key, options).await?;
-        let headers = presigned
-            .signed_headers
-            .iter()
-            .filter(|(n, _)| *n != http::header::HOST)
-            .filter_map(|(n, v)| {
-                v.to_str()
-                    .ok()
-                    .map(|v| (n.as_str().to_owned(), v.to_owned()))
-            })
-            .collect();
-        Ok(ExplainedPresign {
-            url: presigned.url.into(),
-            method: presigned.method.as_str().to_owned(),
-            signature_version: presigned.signature_version.to_string(),
-            signed_at: presigned.signed_at,
-            expires_at: presigned.expires_at,
-            headers,
-            canonical_request: presigned.canonical_request,
-            string_to_sign: presigned.string_to_sign,
-        })
     }
+    options.at = at.map_or(SigningTime::Now, SigningTime::At);
+    let presigned = oss.presign(&request.key, options).await?;
+    let headers = presigned
+        .signed_headers
+        .iter()
+        .filter(|(n, _)| *n != http::header::HOST)
+        .filter_map(|(n, v)| {
+            v.to_str()
+                .ok()
+                .map(|v| (n.as_str().to_owned(), v.to_owned()))
+        })
+        .collect();
+    Ok(ExplainedPresign {
+        url: presigned.url.into(),
+        method: presigned.method.as_str().to_owned(),
+        signature_version: presigned.signature_version.to_string(),
+        signed_at: presigned.signed_at,
+        expires_at: presigned.expires_at,
+        headers,
+        canonical_request: presigned.canonical_request,
+        string_to_sign: presigned.string_to_sign,
+    })
 }
