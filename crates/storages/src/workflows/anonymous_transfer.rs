@@ -80,7 +80,7 @@ pub async fn upload_anonymous(
         .collect()
         .await;
     files.extend(done);
-    Ok(TransferReport::from_files(files))
+    Ok(TransferReport::sorted_by_key(files))
 }
 
 /// Downloads `url` (presigned or public) with a plain HTTP GET, without credentials, into
@@ -122,7 +122,7 @@ pub async fn download_anonymous(
             e.to_string(),
         ),
     };
-    Ok(TransferReport::from_files(vec![outcome]))
+    Ok(TransferReport::sorted_by_key(vec![outcome]))
 }
 
 /// Downloads `url` (presigned or public) with a plain HTTP GET, without credentials, into
@@ -266,6 +266,6 @@ impl PublicFolder {
             .collect()
             .await;
         files.extend(done);
-        Ok(TransferReport::from_files(files))
+        Ok(TransferReport::sorted_by_key(files))
     }
 }

@@ -189,7 +189,7 @@ pub(crate) async fn upload_local_with_progress(
         .collect()
         .await;
     files.extend(done);
-    Ok(TransferReport::from_files(files))
+    Ok(TransferReport::sorted_by_key(files))
 }
 
 /// The implementation of [`OssWorkflows::download_local`](super::OssWorkflows::download_local).
@@ -223,7 +223,7 @@ pub(crate) async fn download_local_with_progress(
                         (name.contains('\\') || name.contains('\0'))
                             .then(|| "the name contains a path separator or NUL".to_owned())
                     }) {
-                        return Ok(TransferReport::from_files(vec![FileOutcome::failed(
+                        return Ok(TransferReport::sorted_by_key(vec![FileOutcome::failed(
                             key_or_prefix.to_owned(),
                             None,
                             FileStatus::Refused,
@@ -241,7 +241,7 @@ pub(crate) async fn download_local_with_progress(
                 let outcome = oss
                     .download_one(key_or_prefix.to_owned(), target, &aggregate.transfer(&base))
                     .await;
-                return Ok(TransferReport::from_files(vec![outcome]));
+                return Ok(TransferReport::sorted_by_key(vec![outcome]));
             }
             Err(e) if e.kind() == ErrorKind::NotFound => {}
             Err(e) => return Err(e.into()),
@@ -275,7 +275,7 @@ pub(crate) async fn download_local_with_progress(
         .collect()
         .await;
     files.extend(done);
-    Ok(TransferReport::from_files(files))
+    Ok(TransferReport::sorted_by_key(files))
 }
 
 /// The implementation of [`OssWorkflows::download_to_writer`](super::OssWorkflows::download_to_writer).

@@ -45,7 +45,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::WorkflowError;
 use super::names::{segment_problem, MAX_KEY_BYTES};
-use super::report::{Aggregate, BatchStatus};
+use super::report::{Aggregate, BatchReport, FileResult};
 use crate::oss::OssStorage;
 use crate::storage::Storage;
 use crate::types::{UploadOptions, DEFAULT_CONTENT_TYPE};
@@ -533,18 +533,18 @@ pub struct FileUploadOutcome {
     pub error: Option<String>,
 }
 
-/// What `multi_upload_files` returns: one outcome per input file, in input order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct MultiUploadReport {
-    /// `completed` only when no file failed.
-    pub status: BatchStatus,
-    /// Files uploaded.
-    pub success_count: usize,
-    /// Files that failed.
-    pub error_count: usize,
-    /// Per file, in input order.
-    pub files: Vec<FileUploadOutcome>,
+impl FileResult for FileUploadOutcome {
+    fn is_success(&self) -> bool {
+        self.result.is_some()
+    }
+
+    fn bytes(&self) -> u64 {
+        self.result.as_ref().map_or(0, |r| r.size)
+    }
 }
+
+/// What `multi_upload_files` returns: one outcome per input file, in input order.
+pub type MultiUploadReport = BatchReport<FileUploadOutcome>;
 
 /// Keys that more than one input maps to, with the inputs (paths) that map to each.
 fn colliding_inputs(
@@ -741,14 +741,7 @@ pub(crate) async fn multi_upload_files(
         .collect()
         .await;
     outcomes.sort_by_key(|o| o.index);
-    let success_count = outcomes.iter().filter(|o| o.result.is_some()).count();
-    let error_count = outcomes.len() - success_count;
-    MultiUploadReport {
-        status: BatchStatus::from_counts(success_count, error_count),
-        success_count,
-        error_count,
-        files: outcomes,
-    }
+    BatchReport::from_files(outcomes)
 }
 
 #[cfg(test)]

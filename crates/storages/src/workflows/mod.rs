@@ -48,7 +48,7 @@ pub use key_layout::{
 };
 pub use oss_workflows::OssWorkflows;
 pub use presign_debug::ExplainedPresign;
-pub use report::{BatchStatus, FileOutcome, FileStatus, TransferReport};
+pub use report::{BatchReport, BatchStatus, FileOutcome, FileResult, FileStatus, TransferReport};
 pub use staged_upload::{
     put_with_signed_headers, CommittedObject, ConflictStrategy, UploadTicket, STAGING_PREFIX,
 };

@@ -1,5 +1,6 @@
-//! What batch workflows report: a [`BatchStatus`] for the whole batch, one [`FileOutcome`] per
-//! file of a directory or URL transfer, and the running progress total over all files.
+//! What batch workflows report: one [`BatchReport`] (a [`BatchStatus`], counts and one result
+//! per file), the [`FileOutcome`] of a directory or URL transfer, and the running progress
+//! total over all files.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -103,9 +104,18 @@ impl FileOutcome {
     }
 }
 
-/// The outcome of an upload or download of a file or directory.
+/// What one file of a batch contributes to the batch's counts.
+pub trait FileResult {
+    /// Whether this file was transferred.
+    fn is_success(&self) -> bool;
+    /// Bytes transferred for this file (0 when it failed).
+    fn bytes(&self) -> u64;
+}
+
+/// The one report of every batch workflow (directory and URL transfers, batch uploads): the
+/// batch's status and counts, and one result per file (`F`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TransferReport {
+pub struct BatchReport<F> {
     /// `completed` only when every file succeeded.
     pub status: BatchStatus,
     /// Files transferred.
@@ -114,29 +124,47 @@ pub struct TransferReport {
     pub error_count: usize,
     /// Bytes transferred.
     pub bytes: u64,
-    /// Per file, sorted by key.
-    pub files: Vec<FileOutcome>,
+    /// Per file (transfers: sorted by key; batch uploads: in input order).
+    pub files: Vec<F>,
 }
 
-impl TransferReport {
-    pub(crate) fn from_files(mut files: Vec<FileOutcome>) -> TransferReport {
-        files.sort_by(|a, b| a.key.cmp(&b.key));
-        let success_count = files
-            .iter()
-            .filter(|f| f.status == FileStatus::Success)
-            .count();
+impl<F: FileResult> BatchReport<F> {
+    /// The report over `files`, in the order given.
+    pub fn from_files(files: Vec<F>) -> BatchReport<F> {
+        let success_count = files.iter().filter(|f| f.is_success()).count();
         let error_count = files.len() - success_count;
-        TransferReport {
+        BatchReport {
             status: BatchStatus::from_counts(success_count, error_count),
             success_count,
             error_count,
-            bytes: files
-                .iter()
-                .filter(|f| f.status == FileStatus::Success)
-                .filter_map(|f| f.size)
-                .sum(),
+            bytes: files.iter().map(FileResult::bytes).sum(),
             files,
         }
+    }
+}
+
+impl FileResult for FileOutcome {
+    fn is_success(&self) -> bool {
+        self.status == FileStatus::Success
+    }
+
+    fn bytes(&self) -> u64 {
+        if self.is_success() {
+            self.size.unwrap_or(0)
+        } else {
+            0
+        }
+    }
+}
+
+/// The outcome of an upload or download of a file or directory.
+pub type TransferReport = BatchReport<FileOutcome>;
+
+impl TransferReport {
+    /// The report over `files`, sorted by key.
+    pub(crate) fn sorted_by_key(mut files: Vec<FileOutcome>) -> TransferReport {
+        files.sort_by(|a, b| a.key.cmp(&b.key));
+        BatchReport::from_files(files)
     }
 }
 
