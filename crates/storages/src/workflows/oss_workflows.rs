@@ -35,7 +35,7 @@ use crate::types::SignUrlRequest;
 /// ```
 #[async_trait]
 pub trait OssWorkflows {
-    /// Uploads one local file the Dify way (see the [module docs](self)); the file is streamed
+    /// Uploads one local file the Dify way (see the [module docs](super::key_layout)); the file is streamed
     /// (multipart above the element's threshold).
     async fn upload_file(
         &self,
@@ -92,7 +92,7 @@ pub trait OssWorkflows {
 
     /// Streams the object `key` into `writer` (stdout, a pipe) with bounded memory, reporting
     /// `(bytes done, size)`; returns the byte count. The metadata is read first (a missing
-    /// object is a [`StorageError`] of kind [`ErrorKind::NotFound`]); the body's CRC-64 is checked at the end, after
+    /// object is a [`StorageError`] of kind [`ErrorKind::NotFound`](crate::error::ErrorKind::NotFound)); the body's CRC-64 is checked at the end, after
     /// the bytes were written (a pipe cannot take them back), so a mismatch is an error after
     /// the fact.
     async fn download_to_writer<W>(
