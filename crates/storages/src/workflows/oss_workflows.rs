@@ -35,8 +35,8 @@ use crate::types::SignUrlRequest;
 /// ```
 #[async_trait]
 pub trait OssWorkflows {
-    /// Uploads one local file the Dify way (see the [module docs](super::key_layout)); the file is streamed
-    /// (multipart above the element's threshold).
+    /// Uploads one local file the Dify way (see the [module docs](super::key_layout)); the
+    /// file is streamed (multipart above the element's threshold).
     async fn upload_file(
         &self,
         file: &DifyFile,
