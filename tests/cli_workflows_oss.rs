@@ -544,3 +544,119 @@ async fn sign_at_reproduces_the_official_v4_presign_vector() {
         "--- canonical request ---\nGET\n/examplebucket/exampleobject\nx-oss-additional-headers=host&x-oss-credential=testid%2F20241203%2Fcn-hangzhou%2Foss%2Faliyun_v4_request&x-oss-date=20241203T032307Z&x-oss-expires=86400&x-oss-signature-version=OSS4-HMAC-SHA256\nhost:examplebucket.oss-cn-hangzhou.aliyuncs.com\n\nhost\nUNSIGNED-PAYLOAD\n"
     ), "{text}");
 }
+
+/// `sign --explain` explains the code that signs: its URL is the client's presign entry's URL
+/// at the same instant, the server accepts it, and the string-to-sign it prints is the one the
+/// server's verifier recomputes from the URL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_explain_prints_the_client_presign_url_and_the_verifiers_string_to_sign() {
+    use std::time::Duration;
+
+    use chrono::{DateTime, SubsecRound, Utc};
+    use jitstore_oss::client::{PresignOptions, SigningTime};
+    use jitstore_oss::credentials::Credentials;
+    use jitstore_oss::sign::{verify, ReceivedRequest, Verified, VerifyPolicy};
+
+    let s = setup().await;
+    let app = s.app.path();
+    let key = "docs/a b+c.txt";
+    let oss = jitstore::App::open(app)
+        .unwrap()
+        .get_element("storages.MyOss")
+        .unwrap();
+    let storage = jitstore::storages::OssStorage::from_handle(&oss).unwrap();
+    oss.upload_by_file(key, b"explained".to_vec(), Some("text/plain"))
+        .await
+        .unwrap();
+
+    let at: DateTime<Utc> = Utc::now().trunc_subsecs(0);
+    let at_text = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let explained = json(
+        &jitstore(
+            app,
+            &[
+                "sign",
+                "MyOss",
+                key,
+                "--expires",
+                "600",
+                "--content-type",
+                "text/plain",
+                "--header",
+                "x-oss-meta-who:cli",
+                "--at",
+                &at_text,
+                "--explain",
+                "--json",
+            ],
+        )
+        .await,
+    );
+    let url = explained["url"].as_str().unwrap().to_owned();
+    let string_to_sign = explained["string_to_sign"].as_str().unwrap().to_owned();
+    assert!(
+        string_to_sign.starts_with("OSS4-HMAC-SHA256\n"),
+        "{string_to_sign}"
+    );
+
+    // The same request through the client's presign entry at the same instant.
+    let mut options = PresignOptions {
+        expires: Duration::from_secs(600),
+        at: SigningTime::At(at),
+        ..PresignOptions::default()
+    };
+    options
+        .query
+        .push(("response-content-type".into(), "text/plain".into()));
+    options.sign_header(
+        reqwest::header::HeaderName::from_static("x-oss-meta-who"),
+        reqwest::header::HeaderValue::from_static("cli"),
+    );
+    let presigned = storage.client().presign(key, options).await.unwrap();
+    assert_eq!(url, presigned.url.as_str());
+    assert_eq!(string_to_sign, presigned.string_to_sign);
+    assert_eq!(
+        explained["canonical_request"].as_str().unwrap(),
+        presigned.canonical_request
+    );
+
+    // The server's verifier accepts the URL, and recomputes the explained string-to-sign.
+    let parsed = reqwest::Url::parse(&url).unwrap();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-oss-meta-who", "cli".parse().unwrap());
+    let received = ReceivedRequest {
+        method: "GET",
+        bucket: Some(BUCKET),
+        key: Some(key),
+        raw_query: parsed.query().unwrap(),
+        headers: &headers,
+    };
+    let policy = VerifyPolicy::new(s.server.region(), at + chrono::Duration::seconds(1));
+    let good = |id: &str| (id == AK).then(|| Credentials::new(AK, SK));
+    assert!(matches!(
+        verify(&received, &policy, &good),
+        Ok(Verified::Authenticated {
+            presigned: true,
+            ..
+        })
+    ));
+    let wrong = |id: &str| (id == AK).then(|| Credentials::new(AK, "not-the-secret"));
+    let mismatch = verify(&received, &policy, &wrong).unwrap_err();
+    assert_eq!(
+        mismatch
+            .mismatch()
+            .expect("a signature mismatch")
+            .string_to_sign,
+        string_to_sign
+    );
+
+    // And the running server serves it.
+    let answer = reqwest::Client::new()
+        .get(&url)
+        .header("x-oss-meta-who", "cli")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.text().await.unwrap(), "explained");
+}

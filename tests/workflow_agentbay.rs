@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use jitstore_storages::workflows::{
-    download_anonymous, upload_anonymous, BatchStatus, EnvInit, FileStatus,
+    download_anonymous, upload_anonymous, BatchStatus, EnvInit, FileStatus, OssWorkflows,
 };
 use jitstore_storages::{OssStorage, SignUrlRequest, Storage};
 use workflow_support::*;
@@ -72,11 +72,7 @@ async fn directory_round_trip_with_nested_folders_and_unicode_names() {
     for (name, content) in tree {
         file(src.path(), name, content);
     }
-    let up = oss
-        .agentbay()
-        .upload("backup/run1", src.path())
-        .await
-        .unwrap();
+    let up = oss.upload_local("backup/run1", src.path()).await.unwrap();
     assert_eq!(up.status, BatchStatus::Completed, "{up:?}");
     assert_eq!(up.success_count, 5);
     let keys: Vec<&str> = up.files.iter().map(|f| f.key.as_str()).collect();
@@ -92,8 +88,7 @@ async fn directory_round_trip_with_nested_folders_and_unicode_names() {
     }
     let dest = tempfile::tempdir().unwrap();
     let down = oss
-        .agentbay()
-        .download("backup/run1/", dest.path())
+        .download_local("backup/run1/", dest.path())
         .await
         .unwrap();
     assert_eq!(down.status, BatchStatus::Completed, "{down:?}");
@@ -108,21 +103,18 @@ async fn directory_round_trip_with_nested_folders_and_unicode_names() {
     // Without the trailing slash it is still a prefix when no such object exists.
     let dest2 = tempfile::tempdir().unwrap();
     let down = oss
-        .agentbay()
-        .download("backup/run1", dest2.path())
+        .download_local("backup/run1", dest2.path())
         .await
         .unwrap();
     assert_eq!(down.success_count, 5);
     // A single file: key, and into an existing directory under its own name.
     let one = oss
-        .agentbay()
-        .upload("single/", &src.path().join("a.txt"))
+        .upload_local("single/", &src.path().join("a.txt"))
         .await
         .unwrap();
     assert_eq!(one.files[0].key, "single/a.txt");
     let got = oss
-        .agentbay()
-        .download("single/a.txt", dest2.path())
+        .download_local("single/a.txt", dest2.path())
         .await
         .unwrap();
     assert_eq!(
@@ -133,8 +125,7 @@ async fn directory_round_trip_with_nested_folders_and_unicode_names() {
     // A path ending in a separator names a folder, created if missing.
     let folder = format!("{}/new/", dest2.path().display());
     let got = oss
-        .agentbay()
-        .download("single/a.txt", folder.as_ref())
+        .download_local("single/a.txt", folder.as_ref())
         .await
         .unwrap();
     assert_eq!(got.status, BatchStatus::Completed, "{got:?}");
@@ -163,7 +154,7 @@ async fn hostile_keys_on_directory_download_are_refused_and_never_written() {
     }
     let outer = tempfile::tempdir().unwrap();
     let target = outer.path().join("target");
-    let report = oss.agentbay().download("drop/", &target).await.unwrap();
+    let report = oss.download_local("drop/", &target).await.unwrap();
     assert_eq!(report.status, BatchStatus::PartiallyFailed);
     assert_eq!(report.success_count, 1);
     assert_eq!(report.error_count, 6);

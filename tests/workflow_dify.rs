@@ -7,6 +7,7 @@ mod workflow_support;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
+use jitstore_storages::workflows::OssWorkflows;
 use jitstore_storages::workflows::{
     parse_time_zone, BatchStatus, DifyFile, DifyUploadOptions, DirectoryMode, FilenameMode,
     UrlChoice,

@@ -8,7 +8,8 @@ mod workflow_support;
 use std::time::Duration;
 
 use futures::TryStreamExt;
-use jitstore_storages::workflows::dingtalk::STAGING_PREFIX;
+use jitstore_storages::workflows::staged_upload::STAGING_PREFIX;
+use jitstore_storages::workflows::OssWorkflows;
 use jitstore_storages::workflows::{put_with_signed_headers, ConflictStrategy, WorkflowError};
 use jitstore_storages::Storage;
 use workflow_support::*;

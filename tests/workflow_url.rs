@@ -7,6 +7,7 @@ mod workflow_support;
 use std::time::Duration;
 
 use bytes::Bytes;
+use jitstore_storages::workflows::OssWorkflows;
 use jitstore_storages::workflows::{UrlForm, UrlPolicy, WorkflowError};
 use jitstore_storages::Storage;
 use workflow_support::*;

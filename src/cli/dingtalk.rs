@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use jitstore::storages::workflows::OssWorkflows;
 use jitstore::storages::workflows::{ConflictStrategy, WorkflowError};
 
 use super::oss_common::oss_storage;

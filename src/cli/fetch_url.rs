@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use jitstore::storages::workflows::OssWorkflows;
 use jitstore::storages::workflows::{download_anonymous_to_writer, UrlPolicy};
 
 use super::oss_common::oss_storage;

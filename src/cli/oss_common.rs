@@ -2,6 +2,7 @@
 //! built at run time from STS credentials (AgentBay's `env_init`), and parsing headers.
 
 use jitstore::storages::workflows::EnvInit;
+use jitstore::storages::workflows::OssWorkflows;
 use jitstore::storages::OssStorage;
 
 use super::target::{element_name, AppArg};

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use futures::TryStreamExt;
+use jitstore::storages::workflows::OssWorkflows;
 use jitstore::storages::workflows::{
     put_with_signed_headers, BatchStatus, ConflictStrategy, DifyFile, DifyUploadOptions,
     DirectoryMode, FilenameMode,
@@ -369,7 +370,7 @@ async fn tour_steps(
             }
             std::fs::write(p, content)?;
         }
-        let up = store.agentbay().upload("backup/", &src).await?;
+        let up = store.upload_local("backup/", &src).await?;
         check(
             up.status == BatchStatus::Completed,
             &format!("{} files failed", up.error_count),
@@ -383,7 +384,7 @@ async fn tour_steps(
     tour.report("directory upload", outcome)?;
     let outcome: StepResult = async {
         let dest = work.path().join("restored");
-        let down = store.agentbay().download("backup/", &dest).await?;
+        let down = store.download_local("backup/", &dest).await?;
         check(
             down.status == BatchStatus::Completed,
             &format!("{} files failed", down.error_count),

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use jitstore::storages::workflows::OssWorkflows;
 use jitstore::SignUrlRequest;
 use jitstore_oss::sign::canonical::redact_secrets;
 

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use jitstore::storages::workflows::OssWorkflows;
 use jitstore::storages::OssStorage;
 use jitstore::StorageError;
 

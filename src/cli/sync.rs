@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use jitstore::storages::workflows::OssWorkflows;
 use jitstore::storages::workflows::{BatchStatus, FileStatus, TransferReport};
 
 use super::oss_common::StsArgs;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use jitstore::storages::workflows::OssWorkflows;
 use jitstore::storages::workflows::{
     parse_time_zone, DifyFile, DifyUploadOptions, DirectoryMode, FilenameMode, UrlChoice,
 };

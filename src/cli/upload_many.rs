@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use jitstore::storages::workflows::OssWorkflows;
 use jitstore::storages::workflows::{BatchStatus, DifyFile};
 
 use super::oss_common::oss_storage;

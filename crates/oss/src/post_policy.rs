@@ -188,6 +188,21 @@ impl PostPolicy {
         base64::engine::general_purpose::STANDARD.encode(self.to_json())
     }
 
+    /// Signs the policy with `version` at `now` (`region` is a V4 input; V1 ignores it and
+    /// `now`): [`sign_v4`](Self::sign_v4) or [`sign_v1`](Self::sign_v1).
+    pub fn sign(
+        &self,
+        version: SignatureVersion,
+        creds: &Credentials,
+        region: &str,
+        now: DateTime<Utc>,
+    ) -> Result<PostFormFields, SignError> {
+        match version {
+            SignatureVersion::V4 => self.sign_v4(creds, region, now),
+            SignatureVersion::V1 => Ok(self.sign_v1(creds)),
+        }
+    }
+
     /// Signs the policy with V4 and returns the form fields to send (`policy`,
     /// `x-oss-signature-version`, `x-oss-credential`, `x-oss-date`, `x-oss-signature`, and
     /// `x-oss-security-token` for STS credentials). The matching conditions are added to the

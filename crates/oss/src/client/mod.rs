@@ -35,7 +35,7 @@ mod file_writer;
 mod list;
 mod multipart;
 mod object;
-mod presign;
+mod signing;
 mod transport;
 mod types;
 
@@ -56,7 +56,10 @@ pub(crate) use file_reader::{file_chunks, READ_CHUNK};
 pub(crate) use file_writer::PositionalWriter;
 pub use multipart::MAX_PART_NUMBER;
 pub use object::MAX_DELETE_KEYS;
-pub use presign::{PresignOptions, PresignedRequest};
+pub use signing::{
+    PresignOptions, PresignedRequest, SignRequestOptions, SignedPostPolicy, SignedRequest,
+    SigningTime,
+};
 pub use types::{
     AppendObjectOutput, ByteRange, CompleteMultipartOptions, CompleteMultipartOutput, ContentMd5,
     ContentRange, CopyObjectOptions, CopyObjectOutput, DeleteMultipleOutput, DeleteObjectOutput,

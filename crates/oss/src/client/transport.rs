@@ -10,8 +10,9 @@ use tracing::{field::Empty, Instrument};
 
 use super::body::{Body, Progress};
 use super::Client;
+use super::SigningTime;
 use crate::error::{OssError, ServiceError};
-use crate::sign::{self, RequestParts, SignatureVersion};
+use crate::sign::RequestParts;
 
 /// Largest error body read into memory.
 const MAX_ERROR_BODY: usize = 256 * 1024;
@@ -311,15 +312,6 @@ impl Client {
         }
     }
 
-    /// The time to sign with: local time corrected by the last observed skew.
-    pub(crate) fn signing_time(&self) -> chrono::DateTime<chrono::Utc> {
-        let offset = self
-            .inner
-            .clock_offset_ms
-            .load(std::sync::atomic::Ordering::Relaxed);
-        chrono::Utc::now() + chrono::Duration::milliseconds(offset)
-    }
-
     async fn attempt(&self, req: &OssRequest<'_>) -> Result<OssResponse, OssError> {
         let inner = &self.inner;
         let op = req.operation;
@@ -352,12 +344,7 @@ impl Client {
             query: &req.query,
             headers: &headers,
         };
-        let now = self.signing_time();
-        let signed = match inner.signature_version {
-            SignatureVersion::V4 => sign::sign_v4_header(&parts, &creds, &inner.region, now, &[]),
-            SignatureVersion::V1 => sign::sign_v1_header(&parts, &creds, now),
-        }
-        .map_err(|e| OssError::invalid("request signature input", e.to_string()))?;
+        let signed = self.sign_parts(&parts, &creds, self.signing_time(SigningTime::Now))?;
         signed.apply_to(&mut headers);
         if !headers.contains_key(http::header::USER_AGENT) {
             headers.insert(

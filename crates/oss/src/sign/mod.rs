@@ -33,6 +33,7 @@ use chrono::{DateTime, Utc};
 use http::{HeaderName, HeaderValue};
 
 pub mod authorization;
+mod by_version;
 // The canonical-request internals, shared with the local server's verifier; users call the
 // sign/presign/verify entry points re-exported below.
 #[doc(hidden)]
@@ -44,6 +45,7 @@ pub mod v4;
 pub mod verify;
 
 pub use authorization::{parse_authorization, Authorization, V4Authorization};
+pub use by_version::{presign, sign_header};
 pub use query::parse_query;
 pub use v1::{presign_v1, sign_v1_header};
 pub use v4::{presign_v4, sign_v4_header, SigningKey};

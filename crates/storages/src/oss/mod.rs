@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use http::{HeaderName, HeaderValue, Method};
 use jitstore_element::{register_type, BoxError, BuildContext, ElementObject};
 use jitstore_oss::client::{
     Body, Client, CopyObjectOptions, GetObjectOptions, ObjectMeta, PresignOptions,
@@ -452,7 +452,9 @@ impl OssStorage {
             .map_err(map)
     }
 
-    async fn presign(
+    /// Presigns `key` with the presign endpoint's client, refusing a bad key or a zero
+    /// validity first.
+    pub(crate) async fn presign(
         &self,
         key: &str,
         options: PresignOptions,
@@ -481,6 +483,41 @@ fn info_from_meta(key: &str, meta: ObjectMeta) -> ObjectInfo {
     info.crc64 = meta.crc64;
     info.storage_class = meta.storage_class;
     info
+}
+
+/// The client's presign options for `request`: the method, the validity, the content type
+/// (`response-content-type` for GET/HEAD, a signed header otherwise) and the headers to sign.
+/// Shared by [`Storage::sign_url`] and `sign --explain`, so both sign the same request.
+pub(crate) fn presign_options(request: &SignUrlRequest) -> Result<PresignOptions, StorageError> {
+    let method = Method::from_bytes(request.method.trim().to_ascii_uppercase().as_bytes())
+        .map_err(|e| {
+            StorageError::invalid_argument(format!("{:?} is not an HTTP method", request.method))
+                .with_source(e)
+        })?;
+    let mut options = PresignOptions {
+        method: method.clone(),
+        expires: request.expires,
+        ..PresignOptions::default()
+    };
+    if let Some(ct) = request
+        .content_type
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+    {
+        if method == Method::GET || method == Method::HEAD {
+            options
+                .query
+                .push(("response-content-type".into(), ct.to_owned()));
+        } else {
+            let (n, v) = header("content-type", ct)?;
+            options.headers.insert(n, v);
+        }
+    }
+    for (name, value) in &request.headers {
+        let (n, v) = header(name, value)?;
+        options.sign_header(n, v);
+    }
+    Ok(options)
 }
 
 fn header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), StorageError> {
@@ -661,39 +698,7 @@ impl Storage for OssStorage {
     }
 
     async fn sign_url(&self, request: &SignUrlRequest) -> Result<SignedUrl, StorageError> {
-        let method = Method::from_bytes(request.method.trim().to_ascii_uppercase().as_bytes())
-            .map_err(|e| {
-                StorageError::invalid_argument(format!(
-                    "{:?} is not an HTTP method",
-                    request.method
-                ))
-                .with_source(e)
-            })?;
-        let mut options = PresignOptions {
-            method: method.clone(),
-            expires: request.expires,
-            ..PresignOptions::default()
-        };
-        let mut headers = HeaderMap::new();
-        if let Some(ct) = request.content_type.as_deref().filter(|c| !c.is_empty()) {
-            if method == Method::GET || method == Method::HEAD {
-                options
-                    .query
-                    .push(("response-content-type".into(), ct.to_owned()));
-            } else {
-                let (n, v) = header("content-type", ct)?;
-                headers.insert(n, v);
-            }
-        }
-        for (name, value) in &request.headers {
-            let (n, v) = header(name, value)?;
-            let lower = n.as_str().to_owned();
-            if !(lower.starts_with("x-oss-") || lower == "content-type" || lower == "content-md5") {
-                options.additional_signed_headers.push(lower);
-            }
-            headers.insert(n, v);
-        }
-        options.headers = headers;
+        let options = presign_options(request)?;
         let presigned = self.presign(&request.key, options).await?;
         let mut signed = SignedUrl::new(
             String::from(presigned.url),

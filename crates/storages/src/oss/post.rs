@@ -2,12 +2,12 @@
 
 use std::time::Duration;
 
+use jitstore_oss::client::SigningTime;
 use jitstore_oss::post_policy::PostPolicy;
-use jitstore_oss::sign::SignatureVersion;
 
 use super::errors::map;
 use super::OssStorage;
-use crate::error::{ErrorKind, StorageError};
+use crate::error::StorageError;
 
 /// What a browser form upload may do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,7 +70,7 @@ impl OssStorage {
                 "a post policy must be valid for 1 s to 7 days, got {secs} s"
             )));
         }
-        let now = chrono::Utc::now() + self.client.clock_offset();
+        let now = self.client.signing_time(SigningTime::Now);
         let expires_at = now + chrono::Duration::seconds(secs);
         let mut policy = PostPolicy::new(expires_at)
             .bucket(self.client.bucket())
@@ -81,15 +81,11 @@ impl OssStorage {
         if let Some(ct) = &request.content_type {
             policy = policy.eq("Content-Type", ct);
         }
-        let creds = self.credentials.credentials().await.map_err(|e| {
-            StorageError::new(ErrorKind::PermissionDenied, "credentials unavailable").with_source(e)
-        })?;
-        let signed = match self.client.signature_version() {
-            SignatureVersion::V4 => policy
-                .sign_v4(&creds, self.client.region(), now)
-                .map_err(|e| StorageError::invalid_argument("post policy").with_source(e))?,
-            SignatureVersion::V1 => policy.sign_v1(&creds),
-        };
+        let signed = self
+            .client
+            .sign_post_policy(&policy, SigningTime::At(now))
+            .await
+            .map_err(map)?;
         let url = self
             .presigner
             .endpoint()
@@ -102,7 +98,7 @@ impl OssStorage {
         if let Some(ct) = &request.content_type {
             fields.push(("Content-Type".to_owned(), ct.clone()));
         }
-        fields.extend(signed.fields);
+        fields.extend(signed.fields.fields);
         Ok(PostForm {
             url: url.into(),
             fields,

@@ -5,8 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::agentbay::{FileOutcome, FileStatus};
 use super::names::{contained_target, local_relative_path};
+use super::report::{FileOutcome, FileStatus};
 
 /// The files a directory download will write, and the objects it refused.
 #[derive(Debug, Default)]

@@ -1,45 +1,57 @@
-//! Workflows on [`OssStorage`](crate::OssStorage) that three well-known products built on OSS,
-//! done the way their users expect, without their bugs:
+//! Workflows on [`OssStorage`](crate::OssStorage), named by what they do; each is done the
+//! way the users of a well-known product built on OSS expect, without that product's bugs:
 //!
-//! * [`dify`]: the Dify OSS plugin's uploads — a directory mode (`no_subdirectory`,
-//!   `yyyy_mm_dd_hierarchy`, `yyyy_mm_dd_combined`) in an explicit time zone, a filename mode
-//!   (`filename`, `filename_timestamp`), checked names, and a result that carries the object
-//!   key, source name, size, content type, ETag, CRC-64 and a correctly encoded URL;
-//!   concurrent batch uploads with per-file outcomes.
-//! * [`url_fetch`]: `get_file_by_url` for virtual-hosted, path-style, custom-domain and
+//! * [`key_layout`]: uploads laid out by key (the Dify OSS plugin's) — a directory mode
+//!   (`no_subdirectory`, `yyyy_mm_dd_hierarchy`, `yyyy_mm_dd_combined`) in an explicit time
+//!   zone, a filename mode (`filename`, `filename_timestamp`), checked names, and a result
+//!   that carries the object key, source name, size, content type, ETag, CRC-64 and a
+//!   correctly encoded URL; concurrent batch uploads with per-file outcomes.
+//! * [`url_fetch`]: `get_file_by_url` (Dify) for virtual-hosted, path-style, custom-domain and
 //!   presigned URLs of the configured bucket, refusing other hosts (no SSRF).
-//! * [`agentbay`]: `env_init` from STS credentials, file *or directory* `upload`/`download`
-//!   with defined key mapping, and credential-less `upload_anonymous`/`download_anonymous`.
-//! * [`dingtalk`]: the header-signed upload — `issue_upload` hands out a plain URL plus the
-//!   exact signed headers, the client PUTs with [`put_with_signed_headers`],
-//!   and `commit` moves the staged object into place under a conflict strategy.
-//! * [`explain`]: presigned URLs at a fixed signing time, with the canonical request and the
-//!   string-to-sign, for debugging signature mismatches.
+//! * [`env_init`]: AgentBay's `env_init`, an OssType from STS credentials.
+//! * [`directory_transfer`]: AgentBay's file *or directory* `upload`/`download` with defined
+//!   key mapping.
+//! * [`anonymous_transfer`]: AgentBay's credential-less `upload_anonymous` /
+//!   `download_anonymous` through presigned or public URLs.
+//! * [`staged_upload`]: DingTalk's header-signed upload — `issue_upload` hands out a plain URL
+//!   plus the exact signed headers, the client PUTs with [`put_with_signed_headers`], and
+//!   `commit` moves the staged object into place under a conflict strategy.
+//! * [`presign_debug`]: presigned URLs at a fixed signing time, with the canonical request and
+//!   the string-to-sign, for debugging signature mismatches (`jitstore sign --explain`).
+//! * [`OssWorkflows`]: the extension trait that puts these workflows on `OssStorage`.
+//! * [`report`]: the batch status and per-file outcomes the batch workflows return.
 //!
 //! Every workflow streams file content (memory stays bounded) and returns structured results
 //! (serialisable with serde) rather than message strings.
 
-pub mod agentbay;
-pub mod dify;
-pub mod dingtalk;
+pub mod anonymous_transfer;
+pub mod directory_transfer;
+pub mod env_init;
 mod error;
-pub mod explain;
+pub mod key_layout;
 mod listing_plan;
 mod names;
+mod oss_workflows;
 mod plain_http;
+pub mod presign_debug;
+pub mod report;
+pub mod staged_upload;
 pub mod url_fetch;
 
-pub use agentbay::{
-    download_anonymous, download_anonymous_to_writer, upload_anonymous, EnvInit, FileOutcome,
-    FileStatus, TransferReport, DIRECTORY_CONCURRENCY,
-};
-pub use dify::{
-    extension_for, parse_time_zone, BatchStatus, Clock, DifyFile, DifyUploadOptions,
-    DifyUploadResult, DirectoryMode, FileUploadOutcome, FilenameMode, MultiUploadReport, UrlChoice,
-};
-pub use dingtalk::{put_with_signed_headers, CommittedObject, ConflictStrategy, UploadTicket};
+pub use anonymous_transfer::{download_anonymous, download_anonymous_to_writer, upload_anonymous};
+pub use directory_transfer::DIRECTORY_CONCURRENCY;
+pub use env_init::EnvInit;
 pub use error::WorkflowError;
-pub use explain::ExplainedPresign;
+pub use key_layout::{
+    extension_for, parse_time_zone, Clock, DifyFile, DifyUploadOptions, DifyUploadResult,
+    DirectoryMode, FileUploadOutcome, FilenameMode, MultiUploadReport, UrlChoice,
+};
+pub use oss_workflows::OssWorkflows;
+pub use presign_debug::ExplainedPresign;
+pub use report::{BatchReport, BatchStatus, FileOutcome, FileResult, FileStatus, TransferReport};
+pub use staged_upload::{
+    put_with_signed_headers, CommittedObject, ConflictStrategy, UploadTicket, STAGING_PREFIX,
+};
 pub use url_fetch::{FetchedFile, ResolvedUrl, UrlForm, UrlPolicy};
 
 /// A time cut to whole seconds (what signatures and tickets carry), so that chrono's serde

@@ -149,197 +149,195 @@ fn decoded_key(path: &str, url: &str) -> Result<String, WorkflowError> {
     Ok(key)
 }
 
-impl OssStorage {
-    /// Maps `url` to an object key of this bucket (or to an allowed foreign host), refusing
-    /// anything else. No network access.
-    pub fn resolve_url(&self, url: &str, policy: &UrlPolicy) -> Result<ResolvedUrl, WorkflowError> {
-        let refused = |reason: String| WorkflowError::RefusedUrl {
-            url: redact_url(url),
-            reason,
-        };
-        let parsed = Url::parse(url.trim()).map_err(|e| refused(format!("not a URL: {e}")))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(refused(format!(
-                "scheme {:?} is not http or https",
-                parsed.scheme()
-            )));
-        }
-        if !parsed.username().is_empty() || parsed.password().is_some() {
-            return Err(refused("URLs with user info are not accepted".into()));
-        }
-        let presigned = parsed.query_pairs().any(|(k, _)| {
-            k.eq_ignore_ascii_case("x-oss-signature") || k == "Signature" || k == "OSSAccessKeyId"
-        });
-        let bucket = self.client().bucket().to_owned();
-        let raw_path = parsed.path().trim_start_matches('/').to_owned();
+/// The implementation of [`OssWorkflows::resolve_url`](super::OssWorkflows::resolve_url).
+pub(crate) fn resolve_url(
+    oss: &OssStorage,
+    url: &str,
+    policy: &UrlPolicy,
+) -> Result<ResolvedUrl, WorkflowError> {
+    let refused = |reason: String| WorkflowError::RefusedUrl {
+        url: redact_url(url),
+        reason,
+    };
+    let parsed = Url::parse(url.trim()).map_err(|e| refused(format!("not a URL: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(refused(format!(
+            "scheme {:?} is not http or https",
+            parsed.scheme()
+        )));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(refused("URLs with user info are not accepted".into()));
+    }
+    let presigned = parsed.query_pairs().any(|(k, _)| {
+        k.eq_ignore_ascii_case("x-oss-signature") || k == "Signature" || k == "OSSAccessKeyId"
+    });
+    let bucket = oss.client().bucket().to_owned();
+    let raw_path = parsed.path().trim_start_matches('/').to_owned();
 
-        // Custom domains: the configured publicDomain and the policy's list.
-        let mut domains: Vec<(String, Option<u16>, Scheme)> = Vec::new();
-        for endpoint in [self.public_base(), self.presigner().endpoint()] {
-            if endpoint.style() == AddressingStyle::Cname {
-                domains.push((
-                    endpoint.host().to_owned(),
-                    endpoint.port(),
-                    endpoint.scheme(),
-                ));
-            }
+    // Custom domains: the configured publicDomain and the policy's list.
+    let mut domains: Vec<(String, Option<u16>, Scheme)> = Vec::new();
+    for endpoint in [oss.public_base(), oss.presigner().endpoint()] {
+        if endpoint.style() == AddressingStyle::Cname {
+            domains.push((
+                endpoint.host().to_owned(),
+                endpoint.port(),
+                endpoint.scheme(),
+            ));
         }
-        for d in &policy.custom_domains {
-            if let Some((host, port)) = parse_authority(d) {
-                domains.push((host, port, Scheme::Https));
-            }
+    }
+    for d in &policy.custom_domains {
+        if let Some((host, port)) = parse_authority(d) {
+            domains.push((host, port, Scheme::Https));
         }
-        for (host, port, scheme) in &domains {
-            if same_authority(&parsed, host, *port, *scheme) {
-                return Ok(ResolvedUrl {
-                    key: Some(decoded_key(&raw_path, url)?),
-                    form: UrlForm::CustomDomain,
-                    presigned,
-                });
-            }
+    }
+    for (host, port, scheme) in &domains {
+        if same_authority(&parsed, host, *port, *scheme) {
+            return Ok(ResolvedUrl {
+                key: Some(decoded_key(&raw_path, url)?),
+                form: UrlForm::CustomDomain,
+                presigned,
+            });
         }
-
-        // The bucket's endpoints, in both addressing styles, with the other official
-        // endpoints of its region (`-internal`, accelerate) when it is on Alibaba Cloud.
-        let mut endpoints: Vec<Endpoint> = [
-            self.client().endpoint(),
-            self.presigner().endpoint(),
-            self.public_base(),
-        ]
-        .into_iter()
-        .filter(|e| e.style() != AddressingStyle::Cname)
-        .cloned()
-        .collect();
-        endpoints.extend(sibling_endpoints(
-            self.client().endpoint(),
-            self.client().region(),
-        ));
-        for e in &endpoints {
-            let virtual_host = format!("{bucket}.{}", e.host());
-            if same_authority(&parsed, &virtual_host, e.port(), e.scheme()) {
-                return Ok(ResolvedUrl {
-                    key: Some(decoded_key(&raw_path, url)?),
-                    form: UrlForm::VirtualHosted,
-                    presigned,
-                });
-            }
-            if same_authority(&parsed, e.host(), e.port(), e.scheme()) {
-                let (first, rest) = raw_path.split_once('/').unwrap_or((&raw_path, ""));
-                if first != bucket {
-                    return Err(refused(format!(
-                        "path-style URL names bucket {first:?}, not the configured bucket {bucket:?}"
-                    )));
-                }
-                return Ok(ResolvedUrl {
-                    key: Some(decoded_key(rest, url)?),
-                    form: UrlForm::PathStyle,
-                    presigned,
-                });
-            }
-            if let Some(host) = parsed.host_str() {
-                let suffix = format!(".{}", e.host());
-                if host.to_ascii_lowercase().ends_with(&suffix) {
-                    return Err(refused(format!(
-                        "the URL is for bucket {:?}, not the configured bucket {bucket:?}",
-                        &host[..host.len() - suffix.len()]
-                    )));
-                }
-            }
-        }
-
-        for allowed in &policy.allowed_hosts {
-            if let Some((host, port)) = parse_authority(allowed) {
-                if same_authority(&parsed, &host, port, Scheme::Https) {
-                    return Ok(ResolvedUrl {
-                        key: None,
-                        form: UrlForm::AllowedHost,
-                        presigned,
-                    });
-                }
-            }
-        }
-        Err(refused(format!(
-            "host {:?} is neither an endpoint of bucket {bucket:?} nor a configured custom domain, and it was not explicitly allowed",
-            parsed.host_str().unwrap_or_default()
-        )))
     }
 
-    /// Fetches the object named by `url` into `dest` (a file path, or an existing directory to
-    /// put the file in under its own name), streamed through a temporary file and renamed into
-    /// place once complete and CRC-checked.
-    pub async fn get_file_by_url(
-        &self,
-        url: &str,
-        policy: &UrlPolicy,
-        dest: &Path,
-    ) -> Result<FetchedFile, WorkflowError> {
-        self.get_file_by_url_with_progress(url, policy, dest, None)
-            .await
+    // The bucket's endpoints, in both addressing styles, with the other official
+    // endpoints of its region (`-internal`, accelerate) when it is on Alibaba Cloud.
+    let mut endpoints: Vec<Endpoint> = [
+        oss.client().endpoint(),
+        oss.presigner().endpoint(),
+        oss.public_base(),
+    ]
+    .into_iter()
+    .filter(|e| e.style() != AddressingStyle::Cname)
+    .cloned()
+    .collect();
+    endpoints.extend(sibling_endpoints(
+        oss.client().endpoint(),
+        oss.client().region(),
+    ));
+    for e in &endpoints {
+        let virtual_host = format!("{bucket}.{}", e.host());
+        if same_authority(&parsed, &virtual_host, e.port(), e.scheme()) {
+            return Ok(ResolvedUrl {
+                key: Some(decoded_key(&raw_path, url)?),
+                form: UrlForm::VirtualHosted,
+                presigned,
+            });
+        }
+        if same_authority(&parsed, e.host(), e.port(), e.scheme()) {
+            let (first, rest) = raw_path.split_once('/').unwrap_or((&raw_path, ""));
+            if first != bucket {
+                return Err(refused(format!(
+                    "path-style URL names bucket {first:?}, not the configured bucket {bucket:?}"
+                )));
+            }
+            return Ok(ResolvedUrl {
+                key: Some(decoded_key(rest, url)?),
+                form: UrlForm::PathStyle,
+                presigned,
+            });
+        }
+        if let Some(host) = parsed.host_str() {
+            let suffix = format!(".{}", e.host());
+            if host.to_ascii_lowercase().ends_with(&suffix) {
+                return Err(refused(format!(
+                    "the URL is for bucket {:?}, not the configured bucket {bucket:?}",
+                    &host[..host.len() - suffix.len()]
+                )));
+            }
+        }
     }
 
-    /// [`get_file_by_url`](Self::get_file_by_url) reporting `(bytes done, total)`.
-    pub async fn get_file_by_url_with_progress(
-        &self,
-        url: &str,
-        policy: &UrlPolicy,
-        dest: &Path,
-        progress: Option<ProgressFn>,
-    ) -> Result<FetchedFile, WorkflowError> {
-        let resolved = self.resolve_url(url, policy)?;
-        let filename = match &resolved.key {
-            Some(key) => key.rsplit('/').next().unwrap_or(key).to_owned(),
-            None => Url::parse(url.trim())
-                .ok()
-                .and_then(|u| {
-                    u.path_segments()
-                        .and_then(|mut s| s.next_back().map(str::to_owned))
-                })
-                .and_then(|s| encoding::decode(&s).ok())
-                .unwrap_or_default(),
-        };
-        let filename = if filename.is_empty()
-            || super::names::segment_problem(&filename).is_some()
-            || filename.contains('\\')
-        {
-            "downloaded_file".to_owned()
-        } else {
-            filename
-        };
-        let path = if dest.is_dir() {
-            dest.join(&filename)
-        } else {
-            dest.to_owned()
-        };
-        match &resolved.key {
-            Some(key) => {
-                // Metadata first (content type, CRC), then the parallel, CRC-checked download
-                // into a temporary file renamed into place.
-                let info = crate::storage::Storage::get_object(self, key).await?;
-                let mut transfer = self.transfer_options().clone();
-                if progress.is_some() {
-                    transfer.progress = progress.clone();
-                }
-                let size = self.download_to_with(key, &path, &transfer).await?;
-                Ok(FetchedFile {
-                    resolved,
-                    path,
-                    filename,
-                    size,
-                    content_type: info.content_type,
-                    crc64: info.crc64,
-                })
+    for allowed in &policy.allowed_hosts {
+        if let Some((host, port)) = parse_authority(allowed) {
+            if same_authority(&parsed, &host, port, Scheme::Https) {
+                return Ok(ResolvedUrl {
+                    key: None,
+                    form: UrlForm::AllowedHost,
+                    presigned,
+                });
             }
-            None => {
-                let got = plain_http::get_to_file(url.trim(), &path, progress.as_ref()).await?;
-                Ok(FetchedFile {
-                    resolved,
-                    path,
-                    filename,
-                    size: got.size,
-                    content_type: got.content_type,
-                    crc64: got.crc64,
-                })
+        }
+    }
+    Err(refused(format!(
+        "host {:?} is neither an endpoint of bucket {bucket:?} nor a configured custom domain, and it was not explicitly allowed",
+        parsed.host_str().unwrap_or_default()
+    )))
+}
+
+/// The implementation of [`OssWorkflows::get_file_by_url`](super::OssWorkflows::get_file_by_url).
+pub(crate) async fn get_file_by_url(
+    oss: &OssStorage,
+    url: &str,
+    policy: &UrlPolicy,
+    dest: &Path,
+) -> Result<FetchedFile, WorkflowError> {
+    get_file_by_url_with_progress(oss, url, policy, dest, None).await
+}
+
+/// The implementation of [`OssWorkflows::get_file_by_url_with_progress`](super::OssWorkflows::get_file_by_url_with_progress).
+pub(crate) async fn get_file_by_url_with_progress(
+    oss: &OssStorage,
+    url: &str,
+    policy: &UrlPolicy,
+    dest: &Path,
+    progress: Option<ProgressFn>,
+) -> Result<FetchedFile, WorkflowError> {
+    let resolved = resolve_url(oss, url, policy)?;
+    let filename = match &resolved.key {
+        Some(key) => key.rsplit('/').next().unwrap_or(key).to_owned(),
+        None => Url::parse(url.trim())
+            .ok()
+            .and_then(|u| {
+                u.path_segments()
+                    .and_then(|mut s| s.next_back().map(str::to_owned))
+            })
+            .and_then(|s| encoding::decode(&s).ok())
+            .unwrap_or_default(),
+    };
+    let filename = if filename.is_empty()
+        || super::names::segment_problem(&filename).is_some()
+        || filename.contains('\\')
+    {
+        "downloaded_file".to_owned()
+    } else {
+        filename
+    };
+    let path = if dest.is_dir() {
+        dest.join(&filename)
+    } else {
+        dest.to_owned()
+    };
+    match &resolved.key {
+        Some(key) => {
+            // Metadata first (content type, CRC), then the parallel, CRC-checked download
+            // into a temporary file renamed into place.
+            let info = crate::storage::Storage::get_object(oss, key).await?;
+            let mut transfer = oss.transfer_options().clone();
+            if progress.is_some() {
+                transfer.progress = progress.clone();
             }
+            let size = oss.download_to_with(key, &path, &transfer).await?;
+            Ok(FetchedFile {
+                resolved,
+                path,
+                filename,
+                size,
+                content_type: info.content_type,
+                crc64: info.crc64,
+            })
+        }
+        None => {
+            let got = plain_http::get_to_file(url.trim(), &path, progress.as_ref()).await?;
+            Ok(FetchedFile {
+                resolved,
+                path,
+                filename,
+                size: got.size,
+                content_type: got.content_type,
+                crc64: got.crc64,
+            })
         }
     }
 }
@@ -348,6 +346,7 @@ impl OssStorage {
 mod tests {
     use super::*;
     use crate::oss::OssConfig;
+    use crate::workflows::OssWorkflows;
 
     fn official(public_domain: Option<&str>) -> OssStorage {
         let config = OssConfig {

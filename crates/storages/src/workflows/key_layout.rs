@@ -1,5 +1,5 @@
-//! Dify OSS plugin parity: `upload_file` and `multi_upload_files` with the plugin's directory
-//! and filename modes, done right.
+//! Key layout (the Dify OSS plugin's uploads): `upload_file` and `multi_upload_files` place
+//! each file at a key built from a directory mode and a filename mode, done right.
 //!
 //! Object key = `{directory}/{date part}/{filename}`:
 //!
@@ -45,6 +45,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::WorkflowError;
 use super::names::{segment_problem, MAX_KEY_BYTES};
+use super::report::{Aggregate, BatchReport, FileResult};
 use crate::oss::OssStorage;
 use crate::storage::Storage;
 use crate::types::{UploadOptions, DEFAULT_CONTENT_TYPE};
@@ -118,7 +119,8 @@ pub enum UrlChoice {
     Signed(Duration),
 }
 
-/// Options of [`OssStorage::upload_file`] and [`OssStorage::multi_upload_files`].
+/// Options of [`OssWorkflows::upload_file`](super::OssWorkflows::upload_file) and
+/// [`OssWorkflows::multi_upload_files`](super::OssWorkflows::multi_upload_files).
 #[derive(Clone)]
 pub struct DifyUploadOptions {
     /// The directory under the bucket (required; multi-level such as `a/b` is fine).
@@ -514,29 +516,6 @@ impl fmt::Debug for DifyUploadResult {
     }
 }
 
-/// How a batch went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BatchStatus {
-    /// Every file succeeded (or there were none).
-    Completed,
-    /// Some files failed.
-    PartiallyFailed,
-    /// Every file failed.
-    Failed,
-}
-
-impl BatchStatus {
-    /// From the counts.
-    pub fn from_counts(success: usize, errors: usize) -> BatchStatus {
-        match (success, errors) {
-            (_, 0) => BatchStatus::Completed,
-            (0, _) => BatchStatus::Failed,
-            _ => BatchStatus::PartiallyFailed,
-        }
-    }
-}
-
 /// One file of a batch: its result or its error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FileUploadOutcome {
@@ -554,18 +533,18 @@ pub struct FileUploadOutcome {
     pub error: Option<String>,
 }
 
-/// What `multi_upload_files` returns: one outcome per input file, in input order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct MultiUploadReport {
-    /// `completed` only when no file failed.
-    pub status: BatchStatus,
-    /// Files uploaded.
-    pub success_count: usize,
-    /// Files that failed.
-    pub error_count: usize,
-    /// Per file, in input order.
-    pub files: Vec<FileUploadOutcome>,
+impl FileResult for FileUploadOutcome {
+    fn is_success(&self) -> bool {
+        self.result.is_some()
+    }
+
+    fn bytes(&self) -> u64 {
+        self.result.as_ref().map_or(0, |r| r.size)
+    }
 }
+
+/// What `multi_upload_files` returns: one outcome per input file, in input order.
+pub type MultiUploadReport = BatchReport<FileUploadOutcome>;
 
 /// Keys that more than one input maps to, with the inputs (paths) that map to each.
 fn colliding_inputs(
@@ -600,102 +579,6 @@ fn collision_reason(key: &str, path: &std::path::Path, others: &[PathBuf]) -> St
 }
 
 impl OssStorage {
-    /// Uploads one local file the Dify way (see the [module docs](self)); the file is streamed
-    /// (multipart above the element's threshold).
-    pub async fn upload_file(
-        &self,
-        file: &DifyFile,
-        options: &DifyUploadOptions,
-    ) -> Result<DifyUploadResult, WorkflowError> {
-        self.dify_upload(file, options, None).await
-    }
-
-    /// Uploads several files concurrently (`options.concurrency` at a time; `options.filename`
-    /// is ignored). A failure affects only its own file; the report's status says whether
-    /// any failed.
-    ///
-    /// Every key is computed before any byte moves, at one instant for the whole batch. Files
-    /// whose keys collide (`a/b.png` and `c/b.png` into one directory) are not uploaded: each
-    /// gets an error naming the key and the other inputs, so one never silently replaces
-    /// another.
-    pub async fn multi_upload_files(
-        &self,
-        files: &[DifyFile],
-        options: &DifyUploadOptions,
-    ) -> MultiUploadReport {
-        let mut options = options.clone();
-        options.filename = None;
-        let at = options.now().with_timezone(&Utc);
-        options = options.fixed_clock(at);
-        let numbered = files.len() > 1;
-        let keys: Vec<Result<String, WorkflowError>> = files
-            .iter()
-            .enumerate()
-            .map(|(index, file)| {
-                options.object_key(
-                    file.source_name().as_deref(),
-                    file.content_type.as_deref(),
-                    numbered.then_some(index),
-                )
-            })
-            .collect();
-        let collisions = colliding_inputs(files, &keys);
-        // One running total over all files that will be uploaded.
-        let mut total = 0u64;
-        for (file, key) in files.iter().zip(&keys) {
-            if key.as_ref().is_ok_and(|k| !collisions.contains_key(k)) {
-                total += tokio::fs::metadata(&file.path)
-                    .await
-                    .map(|m| m.len())
-                    .unwrap_or(0);
-            }
-        }
-        let aggregate = super::agentbay::Aggregate::new(Some(total), options.progress.take());
-        let options = &options;
-        let aggregate = &aggregate;
-        let collisions = &collisions;
-        let mut outcomes: Vec<FileUploadOutcome> = stream::iter(files.iter().zip(keys).enumerate())
-            .map(|(index, (file, key))| async move {
-                let result = match key {
-                    Err(e) => Err(e),
-                    Ok(key) => match collisions.get(&key) {
-                        Some(others) => Err(WorkflowError::invalid(
-                            "object key",
-                            collision_reason(&key, &file.path, others),
-                        )),
-                        None => {
-                            let mut per_file = options.clone();
-                            per_file.progress = aggregate.per_file();
-                            self.dify_upload_to(file, key, &per_file).await
-                        }
-                    },
-                };
-                let (result, error) = match result {
-                    Ok(r) => (Some(r), None),
-                    Err(e) => (None, Some(e.to_string())),
-                };
-                FileUploadOutcome {
-                    index,
-                    path: file.path.clone(),
-                    source_filename: file.source_name(),
-                    result,
-                    error,
-                }
-            })
-            .buffer_unordered(options.concurrency.max(1))
-            .collect()
-            .await;
-        outcomes.sort_by_key(|o| o.index);
-        let success_count = outcomes.iter().filter(|o| o.result.is_some()).count();
-        let error_count = outcomes.len() - success_count;
-        MultiUploadReport {
-            status: BatchStatus::from_counts(success_count, error_count),
-            success_count,
-            error_count,
-            files: outcomes,
-        }
-    }
-
     async fn dify_upload(
         &self,
         file: &DifyFile,
@@ -773,6 +656,92 @@ impl OssStorage {
             UrlChoice::Signed(expires) => (self.get_sign_url(key, None, expires).await?, true),
         })
     }
+}
+
+/// The implementation of [`OssWorkflows::upload_file`](super::OssWorkflows::upload_file).
+pub(crate) async fn upload_file(
+    oss: &OssStorage,
+    file: &DifyFile,
+    options: &DifyUploadOptions,
+) -> Result<DifyUploadResult, WorkflowError> {
+    oss.dify_upload(file, options, None).await
+}
+
+/// The implementation of [`OssWorkflows::multi_upload_files`](super::OssWorkflows::multi_upload_files).
+pub(crate) async fn multi_upload_files(
+    oss: &OssStorage,
+    files: &[DifyFile],
+    options: &DifyUploadOptions,
+) -> MultiUploadReport {
+    let mut options = options.clone();
+    options.filename = None;
+    let at = options.now().with_timezone(&Utc);
+    options = options.fixed_clock(at);
+    let numbered = files.len() > 1;
+    let keys: Vec<Result<String, WorkflowError>> = files
+        .iter()
+        .enumerate()
+        .map(|(index, file)| {
+            options.object_key(
+                file.source_name().as_deref(),
+                file.content_type.as_deref(),
+                numbered.then_some(index),
+            )
+        })
+        .collect();
+    let collisions = colliding_inputs(files, &keys);
+    // One running total over all files that will be uploaded.
+    let mut total = 0u64;
+    for (file, key) in files.iter().zip(&keys) {
+        if key.as_ref().is_ok_and(|k| !collisions.contains_key(k)) {
+            total += tokio::fs::metadata(&file.path)
+                .await
+                .map(|m| m.len())
+                .unwrap_or(0);
+        }
+    }
+    let aggregate = Aggregate::new(Some(total), options.progress.take());
+    let options = &options;
+    let aggregate = &aggregate;
+    let collisions = &collisions;
+    // The closure takes owned items (an index, a key) and borrows the file from `files`: a
+    // closure taking references would not be provably `Send` behind the workflow trait.
+    let mut outcomes: Vec<FileUploadOutcome> = stream::iter(keys.into_iter().enumerate())
+        .map(|(index, key)| {
+            let file = &files[index];
+            async move {
+                let result = match key {
+                    Err(e) => Err(e),
+                    Ok(key) => match collisions.get(&key) {
+                        Some(others) => Err(WorkflowError::invalid(
+                            "object key",
+                            collision_reason(&key, &file.path, others),
+                        )),
+                        None => {
+                            let mut per_file = options.clone();
+                            per_file.progress = aggregate.per_file();
+                            oss.dify_upload_to(file, key, &per_file).await
+                        }
+                    },
+                };
+                let (result, error) = match result {
+                    Ok(r) => (Some(r), None),
+                    Err(e) => (None, Some(e.to_string())),
+                };
+                FileUploadOutcome {
+                    index,
+                    path: file.path.clone(),
+                    source_filename: file.source_name(),
+                    result,
+                    error,
+                }
+            }
+        })
+        .buffer_unordered(options.concurrency.max(1))
+        .collect()
+        .await;
+    outcomes.sort_by_key(|o| o.index);
+    BatchReport::from_files(outcomes)
 }
 
 #[cfg(test)]

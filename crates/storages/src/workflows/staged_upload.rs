@@ -1,13 +1,13 @@
-//! DingTalk's header-signed upload in three steps, on our own bucket.
+//! Staged upload (DingTalk's header-signed upload) in three steps, on our own bucket.
 //!
-//! 1. **Server side**, [`OssStorage::issue_upload`]: picks a fresh staging key, computes the
+//! 1. **Server side**, [`OssWorkflows::issue_upload`](super::OssWorkflows::issue_upload): picks a fresh staging key, computes the
 //!    V4 `Authorization` header for exactly one request — `PUT` of that key with no
 //!    Content-Type — and returns an [`UploadTicket`]: the upload key, the plain resource
 //!    URL(s) (no signature in the query), the headers to send and the validity in seconds.
 //! 2. **Client side**, [`put_with_signed_headers`]: PUTs the file to the URL with exactly
 //!    those headers and **no Content-Type** (adding one changes the string-to-sign, and OSS
 //!    answers `403 SignatureDoesNotMatch`), streamed.
-//! 3. **Server side**, [`OssStorage::commit`]: checks the upload key, the expiry and the
+//! 3. **Server side**, [`OssWorkflows::commit`](super::OssWorkflows::commit): checks the upload key, the expiry and the
 //!    staged object's size, then copies it to `folder/name` under a [`ConflictStrategy`]
 //!    (a server-side copy guarded by the staged ETag and `x-oss-forbid-overwrite`) and
 //!    deletes the staging object. A size mismatch or an expired ticket removes the staged
@@ -30,9 +30,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use http::HeaderMap;
-use jitstore_oss::client::{CopyObjectOptions, MetadataDirective, WriteOptions};
-use jitstore_oss::sign::{self, RequestParts, SignatureVersion};
+use http::Method;
+use jitstore_oss::client::{
+    CopyObjectOptions, MetadataDirective, SignRequestOptions, SigningTime, WriteOptions,
+};
 use jitstore_oss::transfer::ProgressFn;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -100,7 +101,7 @@ impl std::str::FromStr for ConflictStrategy {
 /// Step 1's answer: everything the uploading client needs.
 #[derive(Clone, Serialize)]
 pub struct UploadTicket {
-    /// Pass to [`OssStorage::commit`] (opaque, tamper-evident).
+    /// Pass to [`OssWorkflows::commit`](super::OssWorkflows::commit) (opaque, tamper-evident).
     pub upload_key: String,
     /// Plain object URLs to PUT to, preferred first (no signature in the query).
     pub resource_urls: Vec<String>,
@@ -239,120 +240,6 @@ fn renamed(name: &str, n: u32) -> String {
 }
 
 impl OssStorage {
-    fn signing_time(&self) -> DateTime<Utc> {
-        Utc::now() + self.client().clock_offset()
-    }
-
-    /// Step 1: a ticket for uploading `size` bytes, to be committed into `folder` (a key
-    /// prefix such as `team/docs`, or `""` for the bucket root), valid for `expires` (1 s to
-    /// 15 min).
-    pub async fn issue_upload(
-        &self,
-        folder: &str,
-        size: u64,
-        expires: Duration,
-    ) -> Result<UploadTicket, WorkflowError> {
-        let folder = checked_folder(folder)?;
-        let secs = expires.as_secs();
-        if !(1..=MAX_TICKET_SECONDS).contains(&secs) {
-            return Err(WorkflowError::invalid(
-                "expires",
-                format!(
-                    "{secs} s; a ticket must be valid for at least 1 s and at most \
-                     {MAX_TICKET_SECONDS} s (how long OSS accepts a header-signed PUT)"
-                ),
-            ));
-        }
-        if size > MAX_SINGLE_PUT {
-            return Err(WorkflowError::invalid(
-                "size",
-                format!("{size} bytes is more than one PUT may carry ({MAX_SINGLE_PUT})"),
-            ));
-        }
-        let client = self.client();
-        let bucket = client.bucket().to_owned();
-        let mut nonce = [0u8; 16];
-        rand::thread_rng().fill_bytes(&mut nonce);
-        let staging_key = format!("{STAGING_PREFIX}{}", hex_lower(&nonce));
-        let creds = self
-            .credentials_provider()
-            .credentials()
-            .await
-            .map_err(|e| WorkflowError::invalid("credentials", e.to_string()))?;
-        let now = self.signing_time();
-        let empty = HeaderMap::new();
-        let parts = RequestParts {
-            method: "PUT",
-            bucket: Some(&bucket),
-            key: Some(&staging_key),
-            query: &[],
-            headers: &empty,
-        };
-        let signed = match client.signature_version() {
-            SignatureVersion::V4 => {
-                let region = if client.region().is_empty() {
-                    client
-                        .endpoint()
-                        .resolve_region(None)
-                        .map_err(|e| WorkflowError::invalid("region", e.to_string()))?
-                } else {
-                    client.region().to_owned()
-                };
-                sign::sign_v4_header(&parts, &creds, &region, now, &[])
-            }
-            SignatureVersion::V1 => sign::sign_v1_header(&parts, &creds, now),
-        }
-        .map_err(|e| WorkflowError::invalid("signature", e.to_string()))?;
-        let mut headers = BTreeMap::new();
-        for (name, value) in &signed.headers {
-            if let Ok(v) = value.to_str() {
-                let shown = if name == http::header::AUTHORIZATION {
-                    "Authorization".to_owned()
-                } else if name == http::header::DATE {
-                    "Date".to_owned()
-                } else {
-                    name.as_str().to_owned()
-                };
-                headers.insert(shown, v.to_owned());
-            }
-        }
-        let expires_at = now + chrono::Duration::seconds(secs as i64);
-        let payload = Payload {
-            b: bucket.clone(),
-            f: folder,
-            s: staging_key.clone(),
-            n: size,
-            e: expires_at.timestamp(),
-        };
-        let payload = URL_SAFE_NO_PAD.encode(
-            serde_json::to_vec(&payload)
-                .map_err(|e| WorkflowError::invalid("ticket", e.to_string()))?,
-        );
-        let mut mac = mac_key(creds.access_key_secret.expose(), &bucket)?;
-        mac.update(payload.as_bytes());
-        let tag = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
-        let mut resource_urls = Vec::new();
-        for endpoint in [client.endpoint(), self.presigner().endpoint()] {
-            let url = String::from(
-                endpoint
-                    .object_url(&bucket, &staging_key)
-                    .map_err(|e| WorkflowError::invalid("endpoint", e.to_string()))?,
-            );
-            if !resource_urls.contains(&url) {
-                resource_urls.push(url);
-            }
-        }
-        Ok(UploadTicket {
-            upload_key: format!("v1.{payload}.{tag}"),
-            resource_urls,
-            headers,
-            expiration_seconds: secs,
-            expires_at: super::whole_seconds(expires_at),
-            staging_key,
-            size,
-        })
-    }
-
     async fn verify_ticket(&self, upload_key: &str) -> Result<Payload, WorkflowError> {
         let invalid = |reason: &str| WorkflowError::InvalidTicket {
             reason: reason.to_owned(),
@@ -386,108 +273,6 @@ impl OssStorage {
         }
         Ok(payload)
     }
-
-    /// Step 3: commits the staged upload of `upload_key` as `name` in the ticket's folder.
-    /// `expected_size`, when given, must match the announced and the uploaded size.
-    pub async fn commit(
-        &self,
-        upload_key: &str,
-        name: &str,
-        expected_size: Option<u64>,
-        conflict: ConflictStrategy,
-    ) -> Result<CommittedObject, WorkflowError> {
-        let ticket = self.verify_ticket(upload_key).await?;
-        let name = checked_name(name)?;
-        let now = self.signing_time();
-        if now.timestamp() > ticket.e {
-            let _ = Storage::delete(self, &ticket.s).await;
-            return Err(WorkflowError::TicketExpired {
-                expired_at: DateTime::<Utc>::from_timestamp(ticket.e, 0)
-                    .map(|t| t.to_rfc3339())
-                    .unwrap_or_default(),
-                now: now.to_rfc3339(),
-            });
-        }
-        let staged = match Storage::get_object(self, &ticket.s).await {
-            Ok(info) => info,
-            Err(e) if e.kind() == ErrorKind::NotFound => {
-                return Err(WorkflowError::NotUploaded {
-                    staging_key: ticket.s,
-                })
-            }
-            Err(e) => return Err(e.into()),
-        };
-        for expected in [Some(ticket.n), expected_size].into_iter().flatten() {
-            if staged.size != expected {
-                let _ = Storage::delete(self, &ticket.s).await;
-                return Err(WorkflowError::SizeMismatch {
-                    expected,
-                    announced: ticket.n,
-                    actual: staged.size,
-                });
-            }
-        }
-        let content_type = mime_guess::from_path(&name)
-            .first_raw()
-            .unwrap_or(crate::types::DEFAULT_CONTENT_TYPE)
-            .to_owned();
-        let attempts: Vec<String> = match conflict {
-            ConflictStrategy::AutoRename => std::iter::once(name.clone())
-                .chain((1..=99).map(|n| renamed(&name, n)))
-                .collect(),
-            _ => vec![name.clone()],
-        };
-        for candidate in attempts {
-            let key = format!("{}{candidate}", ticket.f);
-            if key.len() > MAX_KEY_BYTES {
-                return Err(WorkflowError::invalid(
-                    "name",
-                    format!("the key would be longer than {MAX_KEY_BYTES} bytes"),
-                ));
-            }
-            let options = CopyObjectOptions {
-                metadata_directive: MetadataDirective::Replace,
-                write: WriteOptions {
-                    content_type: Some(content_type.clone()),
-                    forbid_overwrite: conflict != ConflictStrategy::Overwrite,
-                    ..WriteOptions::default()
-                },
-                if_match: staged.etag.as_ref().map(|e| format!("\"{e}\"")),
-                ..CopyObjectOptions::default()
-            };
-            match self.client().copy_object(&key, &ticket.s, options).await {
-                Ok(copied) => {
-                    if let Err(e) = Storage::delete(self, &ticket.s).await {
-                        tracing::warn!(staging_key = %ticket.s, error = %e, "committed, but the staging object could not be deleted");
-                    }
-                    return Ok(CommittedObject {
-                        renamed: candidate != name,
-                        key,
-                        name: candidate,
-                        size: staged.size,
-                        etag: copied.etag.trim_matches('"').to_owned(),
-                        crc64: copied.crc64.or(staged.crc64),
-                        content_type,
-                    });
-                }
-                Err(e) => match map_error(e) {
-                    e if e.kind() == ErrorKind::AlreadyExists => {
-                        if conflict == ConflictStrategy::FailIfExists {
-                            return Err(WorkflowError::AlreadyExists {
-                                key,
-                                strategy: conflict.as_str(),
-                            });
-                        }
-                    }
-                    other => return Err(other.into()),
-                },
-            }
-        }
-        Err(WorkflowError::AlreadyExists {
-            key: format!("{}{name}", ticket.f),
-            strategy: "AUTO_RENAME (99 alternatives taken)",
-        })
-    }
 }
 
 /// Step 2: PUTs the file at `path` to `url` with exactly `headers` — nothing else but the
@@ -512,4 +297,200 @@ pub async fn put_with_signed_headers(
 
 fn hex_lower(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The implementation of [`OssWorkflows::issue_upload`](super::OssWorkflows::issue_upload).
+pub(crate) async fn issue_upload(
+    oss: &OssStorage,
+    folder: &str,
+    size: u64,
+    expires: Duration,
+) -> Result<UploadTicket, WorkflowError> {
+    let folder = checked_folder(folder)?;
+    let secs = expires.as_secs();
+    if !(1..=MAX_TICKET_SECONDS).contains(&secs) {
+        return Err(WorkflowError::invalid(
+            "expires",
+            format!(
+                "{secs} s; a ticket must be valid for at least 1 s and at most \
+                 {MAX_TICKET_SECONDS} s (how long OSS accepts a header-signed PUT)"
+            ),
+        ));
+    }
+    if size > MAX_SINGLE_PUT {
+        return Err(WorkflowError::invalid(
+            "size",
+            format!("{size} bytes is more than one PUT may carry ({MAX_SINGLE_PUT})"),
+        ));
+    }
+    let client = oss.client();
+    let bucket = client.bucket().to_owned();
+    let mut nonce = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut nonce);
+    let staging_key = format!("{STAGING_PREFIX}{}", hex_lower(&nonce));
+    let creds = oss
+        .credentials_provider()
+        .credentials()
+        .await
+        .map_err(|e| WorkflowError::invalid("credentials", e.to_string()))?;
+    let signed = client
+        .sign_request(
+            &staging_key,
+            SignRequestOptions {
+                method: Method::PUT,
+                ..SignRequestOptions::default()
+            },
+        )
+        .await
+        .map_err(map_error)?;
+    let now = signed.signed_at;
+    let mut headers = BTreeMap::new();
+    for (name, value) in &signed.signature_headers {
+        if let Ok(v) = value.to_str() {
+            let shown = if name == http::header::AUTHORIZATION {
+                "Authorization".to_owned()
+            } else if name == http::header::DATE {
+                "Date".to_owned()
+            } else {
+                name.as_str().to_owned()
+            };
+            headers.insert(shown, v.to_owned());
+        }
+    }
+    let expires_at = now + chrono::Duration::seconds(secs as i64);
+    let payload = Payload {
+        b: bucket.clone(),
+        f: folder,
+        s: staging_key.clone(),
+        n: size,
+        e: expires_at.timestamp(),
+    };
+    let payload = URL_SAFE_NO_PAD.encode(
+        serde_json::to_vec(&payload)
+            .map_err(|e| WorkflowError::invalid("ticket", e.to_string()))?,
+    );
+    let mut mac = mac_key(creds.access_key_secret.expose(), &bucket)?;
+    mac.update(payload.as_bytes());
+    let tag = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+    let mut resource_urls = Vec::new();
+    for endpoint in [client.endpoint(), oss.presigner().endpoint()] {
+        let url = String::from(
+            endpoint
+                .object_url(&bucket, &staging_key)
+                .map_err(|e| WorkflowError::invalid("endpoint", e.to_string()))?,
+        );
+        if !resource_urls.contains(&url) {
+            resource_urls.push(url);
+        }
+    }
+    Ok(UploadTicket {
+        upload_key: format!("v1.{payload}.{tag}"),
+        resource_urls,
+        headers,
+        expiration_seconds: secs,
+        expires_at: super::whole_seconds(expires_at),
+        staging_key,
+        size,
+    })
+}
+
+/// The implementation of [`OssWorkflows::commit`](super::OssWorkflows::commit).
+pub(crate) async fn commit(
+    oss: &OssStorage,
+    upload_key: &str,
+    name: &str,
+    expected_size: Option<u64>,
+    conflict: ConflictStrategy,
+) -> Result<CommittedObject, WorkflowError> {
+    let ticket = oss.verify_ticket(upload_key).await?;
+    let name = checked_name(name)?;
+    let now = oss.client().signing_time(SigningTime::Now);
+    if now.timestamp() > ticket.e {
+        let _ = Storage::delete(oss, &ticket.s).await;
+        return Err(WorkflowError::TicketExpired {
+            expired_at: DateTime::<Utc>::from_timestamp(ticket.e, 0)
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default(),
+            now: now.to_rfc3339(),
+        });
+    }
+    let staged = match Storage::get_object(oss, &ticket.s).await {
+        Ok(info) => info,
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            return Err(WorkflowError::NotUploaded {
+                staging_key: ticket.s,
+            })
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for expected in [Some(ticket.n), expected_size].into_iter().flatten() {
+        if staged.size != expected {
+            let _ = Storage::delete(oss, &ticket.s).await;
+            return Err(WorkflowError::SizeMismatch {
+                expected,
+                announced: ticket.n,
+                actual: staged.size,
+            });
+        }
+    }
+    let content_type = mime_guess::from_path(&name)
+        .first_raw()
+        .unwrap_or(crate::types::DEFAULT_CONTENT_TYPE)
+        .to_owned();
+    let attempts: Vec<String> = match conflict {
+        ConflictStrategy::AutoRename => std::iter::once(name.clone())
+            .chain((1..=99).map(|n| renamed(&name, n)))
+            .collect(),
+        _ => vec![name.clone()],
+    };
+    for candidate in attempts {
+        let key = format!("{}{candidate}", ticket.f);
+        if key.len() > MAX_KEY_BYTES {
+            return Err(WorkflowError::invalid(
+                "name",
+                format!("the key would be longer than {MAX_KEY_BYTES} bytes"),
+            ));
+        }
+        let options = CopyObjectOptions {
+            metadata_directive: MetadataDirective::Replace,
+            write: WriteOptions {
+                content_type: Some(content_type.clone()),
+                forbid_overwrite: conflict != ConflictStrategy::Overwrite,
+                ..WriteOptions::default()
+            },
+            if_match: staged.etag.as_ref().map(|e| format!("\"{e}\"")),
+            ..CopyObjectOptions::default()
+        };
+        match oss.client().copy_object(&key, &ticket.s, options).await {
+            Ok(copied) => {
+                if let Err(e) = Storage::delete(oss, &ticket.s).await {
+                    tracing::warn!(staging_key = %ticket.s, error = %e, "committed, but the staging object could not be deleted");
+                }
+                return Ok(CommittedObject {
+                    renamed: candidate != name,
+                    key,
+                    name: candidate,
+                    size: staged.size,
+                    etag: copied.etag.trim_matches('"').to_owned(),
+                    crc64: copied.crc64.or(staged.crc64),
+                    content_type,
+                });
+            }
+            Err(e) => match map_error(e) {
+                e if e.kind() == ErrorKind::AlreadyExists => {
+                    if conflict == ConflictStrategy::FailIfExists {
+                        return Err(WorkflowError::AlreadyExists {
+                            key,
+                            strategy: conflict.as_str(),
+                        });
+                    }
+                }
+                other => return Err(other.into()),
+            },
+        }
+    }
+    Err(WorkflowError::AlreadyExists {
+        key: format!("{}{name}", ticket.f),
+        strategy: "AUTO_RENAME (99 alternatives taken)",
+    })
 }
