@@ -159,6 +159,22 @@ def test_batch_delete(bucket, prefix):
     assert list(oss2.ObjectIterator(bucket, prefix=prefix + "del/")) == []
 
 
+def test_batch_delete_and_list_keep_blanks_at_key_ends(bucket, prefix):
+    """Blanks at either end of a key are data: deleting ` k` must not delete `k`."""
+    plain = prefix + "ws/k"
+    spaced = [" " + plain, plain + " ", plain + "\t"]
+    for k in [plain] + spaced:
+        bucket.put_object(k, k.encode())
+    listed = [o.key for o in oss2.ObjectIterator(bucket, prefix=prefix + "ws/")]
+    assert listed == sorted([plain, plain + " ", plain + "\t"])
+    assert [o.key for o in oss2.ObjectIterator(bucket, prefix=" " + prefix)] == [" " + plain]
+    result = bucket.batch_delete_objects(spaced)
+    assert sorted(result.deleted_keys) == sorted(spaced)
+    assert bucket.get_object(plain).read() == plain.encode()
+    assert [k for k in spaced if bucket.object_exists(k)] == []
+    assert [o.key for o in oss2.ObjectIterator(bucket, prefix=prefix + "ws/")] == [plain]
+
+
 def test_resumable_upload_multithreaded(bucket, prefix, tmp_path):
     data = os.urandom(1024 * 1024 + 12345)
     path = tmp_path / "big.bin"

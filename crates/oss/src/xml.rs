@@ -7,7 +7,11 @@
 //! encodes space as `%20` (OSS and the local server do).
 
 use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
+
+mod exact;
+pub use exact::from_xml_exact;
 
 /// A response body that could not be read as the expected XML document.
 #[derive(Debug, thiserror::Error)]
@@ -462,10 +466,7 @@ struct RawDeleted {
 // ---------------------------------------------------------------------------------------------
 // Parsers
 
-fn parse_doc<'de, T: Deserialize<'de>>(
-    document: &'static str,
-    body: &'de [u8],
-) -> Result<T, XmlError> {
+fn parse_doc<T: DeserializeOwned>(document: &'static str, body: &[u8]) -> Result<T, XmlError> {
     let text = std::str::from_utf8(body)
         .map_err(|e| XmlError::new(document, format!("body is not UTF-8: {e}")))?;
     let root = root_element(text).ok_or_else(|| XmlError::new(document, "no root element"))?;
@@ -475,7 +476,7 @@ fn parse_doc<'de, T: Deserialize<'de>>(
             format!("root element is <{root}>, expected <{document}>"),
         ));
     }
-    quick_xml::de::from_str(text).map_err(|e| XmlError::new(document, e.to_string()))
+    from_xml_exact(document, body)
 }
 
 fn root_element(text: &str) -> Option<String> {
@@ -774,8 +775,9 @@ mod tests {
             "cr\rand lf\n",
             "quote'\"mix",
             "]]>",
-            // (Inner spaces only: quick-xml's reader, the server's too, trims the ends.)
             "inner  spaces",
+            " spaced ends ",
+            " ",
             "日本語/ключ",
         ];
         let entries: Vec<DeleteEntry> = keys.iter().map(|k| DeleteEntry::from(*k)).collect();
@@ -783,7 +785,7 @@ mod tests {
         assert!(body.starts_with(r#"<?xml version="1.0" encoding="UTF-8"?><Delete>"#));
         assert!(body.contains("<Key>a&amp;b&lt;c&gt;d</Key>"), "{body}");
         assert!(body.contains("<Key>cr&#xD;and lf&#xA;</Key>"), "{body}");
-        let d: D = quick_xml::de::from_str(&body).unwrap();
+        let d: D = from_xml_exact("Delete", body.as_bytes()).unwrap();
         assert!(!d.quiet);
         let read: Vec<&str> = d.objects.iter().map(|o| o.key.as_str()).collect();
         assert_eq!(read, keys);
@@ -893,6 +895,30 @@ mod tests {
         let empty =
             parse_list_objects_v2(b"<ListBucketResult><Name>b</Name></ListBucketResult>").unwrap();
         assert!(empty.contents.is_empty() && !empty.is_truncated);
+    }
+
+    #[test]
+    fn whitespace_at_the_ends_of_keys_survives_parsing() {
+        let keys = [" a", "a ", " a ", "\ta", "a\n", "\r\n", " "];
+        let mut xml = String::from("<ListBucketResult><Name>b</Name><Prefix> </Prefix>");
+        for k in keys {
+            let escaped = k.replace('\r', "&#13;");
+            xml.push_str(&format!(
+                "\n  <Contents><Key>{escaped}</Key><Size>1</Size><ETag>\"E\"</ETag></Contents>"
+            ));
+        }
+        xml.push_str("\n</ListBucketResult>");
+        let page = parse_list_objects_v2(xml.as_bytes()).unwrap();
+        let listed: Vec<&str> = page.contents.iter().map(|c| c.key.as_str()).collect();
+        assert_eq!(listed, keys);
+        assert_eq!(page.prefix.as_deref(), Some(" "));
+
+        let deleted = parse_delete_result(
+            b"<DeleteResult>\n <Deleted><Key> a </Key></Deleted>\n <Deleted><Key>a</Key></Deleted>\n</DeleteResult>",
+        )
+        .unwrap();
+        let keys: Vec<&str> = deleted.iter().map(|d| d.key.as_str()).collect();
+        assert_eq!(keys, [" a ", "a"]);
     }
 
     #[test]

@@ -423,8 +423,8 @@ pub async fn delete_multiple(
             "The Content-MD5 you specified did not match what we received.",
         ));
     }
-    let request: DeleteRequest = quick_xml::de::from_reader(xml.as_slice())
-        .map_err(|e| ApiError::malformed_xml(format!("Delete request body: {e}")))?;
+    let request: DeleteRequest = jitstore_oss::xml::from_xml_exact("Delete", &xml)
+        .map_err(|e| ApiError::malformed_xml(e.to_string()))?;
     if request.objects.is_empty() || request.objects.len() > 1000 {
         return Err(ApiError::malformed_xml(
             "The Delete request must name between 1 and 1000 objects.",

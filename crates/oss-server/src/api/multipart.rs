@@ -187,8 +187,9 @@ pub async fn complete(
         }
         stored.clone()
     } else {
-        let request: CompleteRequest = quick_xml::de::from_reader(xml.as_slice())
-            .map_err(|e| ApiError::malformed_xml(format!("CompleteMultipartUpload body: {e}")))?;
+        let request: CompleteRequest =
+            jitstore_oss::xml::from_xml_exact("CompleteMultipartUpload", &xml)
+                .map_err(|e| ApiError::malformed_xml(e.to_string()))?;
         if request.parts.is_empty() {
             return Err(ApiError::malformed_xml(
                 "CompleteMultipartUpload must list at least one part.",

@@ -159,8 +159,8 @@ struct TagXml {
 
 /// Parses and validates a `<Tagging><TagSet><Tag><Key/><Value/></Tag>…` document.
 pub fn parse_tagging_xml(xml: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
-    let doc: TaggingXml = quick_xml::de::from_reader(xml)
-        .map_err(|e| ApiError::malformed_xml(format!("Tagging body: {e}")))?;
+    let doc: TaggingXml = jitstore_oss::xml::from_xml_exact("Tagging", xml)
+        .map_err(|e| ApiError::malformed_xml(e.to_string()))?;
     let tags: Vec<(String, String)> = doc
         .tag_set
         .tags
