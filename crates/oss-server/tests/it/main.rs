@@ -19,3 +19,4 @@ mod meta_update_crash;
 mod multipart_by_reference;
 mod post_object_skew;
 mod storage_safety;
+mod xml_whitespace;

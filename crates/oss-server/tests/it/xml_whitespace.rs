@@ -3,10 +3,8 @@
 //! Tagging, CompleteMultipartUpload) without trimming them, and its listings must carry such
 //! keys so the client's parsers give them back exactly.
 
-mod common;
-
-use common::signing::{outcome, Call, Who};
-use common::*;
+use crate::common::signing::{outcome, Call, Who};
+use crate::common::*;
 use http::Method;
 use jitstore_oss_server::RunningServer;
 
