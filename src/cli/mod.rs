@@ -20,6 +20,7 @@ mod sign;
 mod stat;
 mod stdio;
 mod sync;
+mod sync_any;
 mod target;
 mod upload;
 mod upload_many;

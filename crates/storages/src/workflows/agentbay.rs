@@ -104,7 +104,7 @@ pub struct FileOutcome {
 }
 
 impl FileOutcome {
-    fn succeeded(
+    pub(crate) fn succeeded(
         key: String,
         path: PathBuf,
         size: u64,
@@ -156,7 +156,7 @@ pub struct TransferReport {
 }
 
 impl TransferReport {
-    fn from_files(mut files: Vec<FileOutcome>) -> TransferReport {
+    pub(crate) fn from_files(mut files: Vec<FileOutcome>) -> TransferReport {
         files.sort_by(|a, b| a.key.cmp(&b.key));
         let success_count = files
             .iter()
@@ -223,7 +223,7 @@ impl Aggregate {
     }
 }
 
-fn as_prefix(prefix: &str) -> String {
+pub(crate) fn as_prefix(prefix: &str) -> String {
     let p = prefix.trim_start_matches('/');
     if p.is_empty() || p.ends_with('/') {
         p.to_owned()
@@ -233,7 +233,7 @@ fn as_prefix(prefix: &str) -> String {
 }
 
 /// Files under `root` as (relative key part, path), or a refusal per entry.
-fn walk(root: &Path) -> Vec<Result<(String, PathBuf, u64), FileOutcome>> {
+pub(crate) fn walk(root: &Path) -> Vec<Result<(String, PathBuf, u64), FileOutcome>> {
     let mut out = Vec::new();
     for entry in walkdir::WalkDir::new(root)
         .follow_links(false)

@@ -9,7 +9,8 @@
 //! * [`url_fetch`]: `get_file_by_url` for virtual-hosted, path-style, custom-domain and
 //!   presigned URLs of the configured bucket, refusing other hosts (no SSRF).
 //! * [`agentbay`]: `env_init` from STS credentials, file *or directory* `upload`/`download`
-//!   with defined key mapping, and credential-less `upload_anonymous`/`download_anonymous`.
+//!   with defined key mapping, and credential-less `upload_anonymous`/`download_anonymous`;
+//!   [`any_storage`] does the directory `upload`/`download` on an element of any Type.
 //! * [`dingtalk`]: the header-signed upload — `issue_upload` hands out a plain URL plus the
 //!   exact signed headers, the client PUTs with [`put_with_signed_headers`],
 //!   and `commit` moves the staged object into place under a conflict strategy.
@@ -20,6 +21,7 @@
 //! (serialisable with serde) rather than message strings.
 
 pub mod agentbay;
+pub mod any_storage;
 pub mod dify;
 pub mod dingtalk;
 mod error;
