@@ -12,7 +12,7 @@
 //!     "accessKeySecret": "SK", "endPoint": "127.0.0.1:9000", "bucketName": "media"}"#)?;
 //! let storage = S3Storage::from_config(&config, Flavor::Minio)?;
 //! assert_eq!(storage.public_url("a b.txt"), "http://127.0.0.1:9000/media/a%20b.txt");
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
 //! ```
 //!
 //! ## Why `object_store` (evaluated against OpenDAL's S3 service and `aws-sdk-s3`)

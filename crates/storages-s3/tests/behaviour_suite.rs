@@ -307,6 +307,13 @@ async fn targeted_behaviour_on_moto() {
     assert_eq!(missing.service().and_then(|s| s.status), Some(404));
     let missing = store.download("no/such/key").await.unwrap_err();
     assert_eq!(missing.kind(), ErrorKind::NotFound);
+    // moto answers with `x-amzn-requestid`; the traced client keeps it.
+    let request_id = missing.service().and_then(|s| s.request_id.clone());
+    assert!(
+        request_id.is_some_and(|id| !id.is_empty()),
+        "{:?}",
+        missing.service()
+    );
     assert!(store.exists("no/such/key").await.is_ok_and(|e| !e));
     let unsupported = store
         .append("cond/a.txt", 4, b"x".to_vec())
