@@ -597,6 +597,56 @@ mod tests {
         );
     }
 
+    /// URLs botocore's `generate_presigned_url` produced for the same inputs (boto3 with
+    /// `signature_version="s3v4"`, its clock fixed at 2026-11-30T12:00:00Z).
+    #[tokio::test]
+    async fn presigned_urls_equal_botocores() {
+        let storage = |extra: &str| {
+            let text = format!(
+                r#"{{"accessKeyId": "AKIAIOSFODNN7EXAMPLE",
+                "accessKeySecret": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "region": "us-east-1"{extra}}}"#
+            );
+            let config = crate::parse_config(&text).unwrap();
+            S3Storage::from_config(&config, Flavor::AwsS3).unwrap()
+        };
+        let at = DateTime::parse_from_rfc3339("2026-11-30T12:00:00Z")
+            .unwrap()
+            .to_utc();
+        let request = |method: &str, key: &str, content_type: Option<&str>| {
+            let mut r = SignUrlRequest::new(method, key);
+            r.content_type = content_type.map(str::to_owned);
+            r
+        };
+        let path = storage(r#", "endPoint": "http://127.0.0.1:9000", "bucketName": "bkt""#);
+        let aws = r#", "endPoint": "s3.amazonaws.com", "bucketName": "examplebucket""#;
+        let token = storage(&format!(r#"{aws}, "securityToken": "TOKEN/+=""#));
+        let virtual_hosted = storage(aws);
+        let cases = [
+            (&path, request("GET", "ünï/a+b=c&d e.txt", None), "http://127.0.0.1:9000/bkt/%C3%BCn%C3%AF/a%2Bb%3Dc%26d%20e.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261130%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20261130T120000Z&X-Amz-Expires=300&X-Amz-SignedHeaders=host&X-Amz-Signature=3c5dd3ce942c905a8bfb90e3ea44717d5abcae02e009c8f0c177ff4ee35e64f8"),
+            (&token, request("GET", "test.txt", None), "https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261130%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20261130T120000Z&X-Amz-Expires=300&X-Amz-SignedHeaders=host&X-Amz-Security-Token=TOKEN%2F%2B%3D&X-Amz-Signature=b479ff9d87e5494da79551a98281ef8c01808d41883e1dec2d3925347bd764fd"),
+            (&virtual_hosted, request("GET", "a b.txt", Some("text/plain; charset=utf-8")), "https://examplebucket.s3.amazonaws.com/a%20b.txt?response-content-type=text%2Fplain%3B%20charset%3Dutf-8&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261130%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20261130T120000Z&X-Amz-Expires=300&X-Amz-SignedHeaders=host&X-Amz-Signature=b1b1e8d381b23bec209fcd4463afedeabc43265741b2e0c7f70a07fab562a636"),
+            (&path, request("PUT", "k.txt", Some("text/plain")), "http://127.0.0.1:9000/bkt/k.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261130%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20261130T120000Z&X-Amz-Expires=300&X-Amz-SignedHeaders=content-type%3Bhost&X-Amz-Signature=669f1f5094cfbe4c9046d0bec1e4891dfeab098f321bdd41c90de23ac3c6104f"),
+        ];
+        for (storage, request, expected) in cases {
+            let signed = storage.presign_explained(&request, Some(at)).await.unwrap();
+            assert_eq!(signed.url, expected, "{request:?}");
+        }
+        let put = path
+            .presign_explained(&request("PUT", "k.txt", Some("text/plain")), Some(at))
+            .await
+            .unwrap();
+        assert_eq!(
+            put.headers.get("content-type").map(String::as_str),
+            Some("text/plain")
+        );
+        assert!(!put.headers.contains_key("host"));
+        let refused = path
+            .presign_explained(&request("GET", "/abs", None), Some(at))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.kind(), ErrorKind::InvalidKey);
+    }
+
     #[test]
     fn conditions_are_quoted() {
         assert_eq!(quoted_condition("abc"), "\"abc\"");
