@@ -1,13 +1,14 @@
-//! The streaming writer of the S3 family: bytes are held in memory up to the multipart
-//! threshold; a writer that finishes below it stores the object with one PUT, a larger one
-//! becomes a multipart upload of `partSize` parts with at most `concurrency` in flight (memory
-//! stays near `partSize × (concurrency + 1)`). Dropped unfinished, a started multipart upload
-//! is aborted in the background; nothing becomes visible.
+//! The streaming writer of the S3 family: the written chunks are held (not copied) up to the
+//! multipart threshold; a writer that finishes below it stores the object with one PUT, a
+//! larger one becomes a multipart upload of `partSize` parts with at most `concurrency` in
+//! flight (memory stays near `partSize × (concurrency + 1)`; a streamed object can have 10,000
+//! parts, so `partSize` bounds its size). Dropped unfinished, a started multipart upload is
+//! aborted in the background; nothing becomes visible.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use jitstore_storages::{ErrorKind, ObjectWriter, StorageError, UploadResult};
 use object_store::aws::AmazonS3;
 use object_store::path::Path;
@@ -32,7 +33,8 @@ pub(crate) struct WriterTarget {
 }
 
 enum State {
-    Buffering(BytesMut),
+    /// The chunks written so far and their total size, below the threshold.
+    Buffering(Vec<Bytes>, usize),
     Multipart(WriteMultipart),
     Closed,
 }
@@ -48,7 +50,7 @@ impl S3Writer {
     pub(crate) fn new(target: WriterTarget) -> S3Writer {
         S3Writer {
             target,
-            state: State::Buffering(BytesMut::new()),
+            state: State::Buffering(Vec::new(), 0),
             size: 0,
         }
     }
@@ -60,7 +62,7 @@ impl S3Writer {
         )
     }
 
-    async fn start_multipart(&mut self, buffered: Bytes) -> Result<(), StorageError> {
+    async fn start_multipart(&mut self, buffered: Vec<Bytes>) -> Result<(), StorageError> {
         let options = PutMultipartOptions {
             attributes: self.target.attributes.clone(),
             ..PutMultipartOptions::default()
@@ -71,9 +73,21 @@ impl S3Writer {
             .put_multipart_opts(&self.target.path, options))
         .await?;
         let mut multipart = WriteMultipart::new_with_chunk_size(upload, self.target.part_size);
-        multipart.write(&buffered);
+        let capacity = self.in_flight_before_write();
+        for chunk in buffered {
+            if let Err(e) = run(multipart.wait_for_capacity(capacity)).await {
+                let _ = multipart.abort().await;
+                return Err(e);
+            }
+            multipart.write(&chunk);
+        }
         self.state = State::Multipart(multipart);
         Ok(())
+    }
+
+    /// Parts allowed in flight before a write (which may start one more).
+    fn in_flight_before_write(&self) -> usize {
+        self.target.concurrency.saturating_sub(1)
     }
 
     fn result(&self, etag: Option<String>) -> UploadResult {
@@ -93,19 +107,22 @@ impl ObjectWriter for S3Writer {
     async fn write(&mut self, data: Bytes) -> Result<(), StorageError> {
         match &mut self.state {
             State::Closed => return Err(Self::closed()),
-            State::Buffering(buffer) => {
-                buffer.extend_from_slice(&data);
+            State::Buffering(chunks, buffered) => {
+                *buffered += data.len();
                 self.size += data.len() as u64;
-                if buffer.len() >= self.target.threshold {
-                    let buffered = std::mem::take(buffer).freeze();
-                    if let Err(e) = self.start_multipart(buffered).await {
+                chunks.push(data);
+                if *buffered >= self.target.threshold {
+                    let chunks = std::mem::take(chunks);
+                    if let Err(e) = self.start_multipart(chunks).await {
                         self.state = State::Closed;
                         return Err(e);
                     }
                 }
             }
             State::Multipart(multipart) => {
-                if let Err(e) = run(multipart.wait_for_capacity(self.target.concurrency)).await {
+                // As `in_flight_before_write` (not callable while `multipart` borrows self).
+                let capacity = self.target.concurrency.saturating_sub(1);
+                if let Err(e) = run(multipart.wait_for_capacity(capacity)).await {
                     if let State::Multipart(multipart) =
                         std::mem::replace(&mut self.state, State::Closed)
                     {
@@ -123,12 +140,12 @@ impl ObjectWriter for S3Writer {
     async fn finish(&mut self) -> Result<UploadResult, StorageError> {
         match std::mem::replace(&mut self.state, State::Closed) {
             State::Closed => Err(Self::closed()),
-            State::Buffering(buffer) => {
+            State::Buffering(chunks, _) => {
                 let options = PutOptions {
                     attributes: self.target.attributes.clone(),
                     ..PutOptions::default()
                 };
-                let payload = PutPayload::from_bytes(buffer.freeze());
+                let payload: PutPayload = chunks.into_iter().collect();
                 let put = run(self
                     .target
                     .store
@@ -147,7 +164,7 @@ impl ObjectWriter for S3Writer {
     async fn abort(&mut self) -> Result<(), StorageError> {
         match std::mem::replace(&mut self.state, State::Closed) {
             State::Multipart(multipart) => run(multipart.abort()).await,
-            State::Buffering(_) | State::Closed => Ok(()),
+            State::Buffering(..) | State::Closed => Ok(()),
         }
     }
 }
