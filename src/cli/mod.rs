@@ -15,6 +15,7 @@ mod progress;
 mod put;
 mod quickstart;
 mod rm;
+mod s3_sign;
 mod serve;
 mod sign;
 mod stat;

@@ -50,7 +50,7 @@ pub(crate) async fn up(
     let (bar, progress) = progress_bar("sync-up");
     let result = any_storage::upload_local(store, prefix, local, Some(progress)).await;
     bar.finish_and_clear();
-    Ok(result?)
+    result.map_err(|e| in_element(store, "sync-up", prefix, e))
 }
 
 /// Downloads an object or a prefix into `local` (see [`any_storage::download_local`]).
@@ -62,7 +62,22 @@ pub(crate) async fn down(
     let (bar, progress) = progress_bar("sync-down");
     let result = any_storage::download_local(store, prefix, local, Some(progress)).await;
     bar.finish_and_clear();
-    Ok(result?)
+    result.map_err(|e| in_element(store, "sync-down", prefix, e))
+}
+
+/// `error` of `verb` on `prefix`, naming the element and its Type.
+fn in_element(
+    store: &StorageHandle,
+    verb: &str,
+    prefix: &str,
+    error: impl std::fmt::Display,
+) -> CliError {
+    format!(
+        "{} ({}): {verb} `{prefix}`: {error}",
+        store.element(),
+        store.type_name()
+    )
+    .into()
 }
 
 /// Streams the object `key` to stdout with bounded memory; returns the byte count.

@@ -27,8 +27,8 @@ REGION = "us-east-1"
 
 # Element name -> (Type, bucket, extra config fields).
 ELEMENTS = {
-    "MyAwsS3": ("storages.AwsS3Type", "interop-awss3", {"region": REGION}),
-    "MyR2": ("storages.CloudflareR2Type", "interop-r2", {"region": "auto"}),
+    "MyAwsS3": ("storages.AwsS3Type", "interop-awss3", {"region": REGION, "scheme": "http"}),
+    "MyR2": ("storages.CloudflareR2Type", "interop-r2", {"region": "auto", "scheme": "http"}),
     "MyMinio": ("storages.MinioType", "interop-minio", {}),
     "MyEos": ("storages.EosType", "interop-eos", {"scheme": "http"}),
     "MyQiniu": ("storages.QiniuType", "interop-qiniu", {"scheme": "http"}),

@@ -191,3 +191,26 @@ def test_explain_hides_the_session_token(golden_app):
     assert "AWS4-HMAC-SHA256" in explained
     assert "wEaDH" not in explained, explained
     assert SK not in out
+
+
+def test_response_content_type_equals_botocore(golden_app):
+    cli = Cli(golden_app)
+    content_type = "text/plain; charset=utf-8"
+    ours = cli.run(
+        "sign", "EMinioPathUnicode", "dir/文件 ü.txt", "--content-type", content_type, "--at", AT
+    ).stdout.decode().splitlines()[0]
+    client = boto3.client(
+        "s3",
+        endpoint_url="http://minio.example.test:9000",
+        aws_access_key_id=AK,
+        aws_secret_access_key=SK,
+        region_name="us-east-1",
+        config=botocore.config.Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+    )
+    with mock.patch("botocore.auth.get_current_datetime", return_value=FROZEN):
+        theirs = client.generate_presigned_url(
+            "get_object",
+            Params={"Bucket": "media", "Key": "dir/文件 ü.txt", "ResponseContentType": content_type},
+            ExpiresIn=300,
+        )
+    assert parts(ours) == parts(theirs), f"\nours:   {ours}\ntheirs: {theirs}"
