@@ -65,6 +65,18 @@ pub(crate) async fn down(
     result.map_err(|e| in_element(store, "sync-down", prefix, e))
 }
 
+/// The handle's error of the streaming `read`, reported as the `download` it serves (same
+/// element, declared Type chain, key and cause).
+fn as_download(error: jitstore::storages::Error) -> jitstore::storages::Error {
+    jitstore::storages::Error::new(
+        error.element().into(),
+        error.type_name().into(),
+        jitstore::Operation::Download,
+        error.key().map(str::to_owned),
+        error.into_storage_error(),
+    )
+}
+
 /// `error` of `verb` on `prefix`, naming the element and its Type.
 fn in_element(
     store: &StorageHandle,
@@ -80,9 +92,13 @@ fn in_element(
     .into()
 }
 
-/// Streams the object `key` to stdout with bounded memory; returns the byte count.
+/// Streams the object `key` to stdout with bounded memory; returns the byte count. Errors
+/// name the operation `download`, as the OssType path and the JitAI method do.
 pub(crate) async fn to_stdout(store: &StorageHandle, key: &str) -> Result<u64, CliError> {
-    let read = store.read(key, &ReadOptions::new()).await?;
+    let read = store
+        .read(key, &ReadOptions::new())
+        .await
+        .map_err(as_download)?;
     let mut body = read.into_async_read();
     let mut stdout = tokio::io::stdout();
     let written = tokio::io::copy(&mut body, &mut stdout).await?;
