@@ -16,6 +16,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use jitstore_oss::credentials::Credentials;
 use jitstore_storages::ConfigProblem;
 use serde::Deserialize;
 
@@ -185,39 +186,6 @@ impl fmt::Debug for S3Config {
             .field("retries", &self.retries)
             .finish_non_exhaustive()
     }
-}
-
-/// A secret (access key secret, session token) that never shows in `Debug` output.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps `value`.
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
-    }
-
-    /// The secret itself, for signing.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("******")
-    }
-}
-
-/// Static credentials of an element.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Credentials {
-    /// The access key id.
-    pub access_key_id: String,
-    /// The secret access key.
-    pub secret: Secret,
-    /// The session token, for temporary credentials.
-    pub session_token: Option<Secret>,
 }
 
 /// Multipart and timeout settings.
@@ -423,23 +391,22 @@ impl S3Config {
             _ => None,
         };
         let transfer = self.transfer()?;
-        let session_token = self
+        let mut credentials = Credentials::new(access_key_id, secret);
+        if let Some(token) = self
             .security_token
             .as_deref()
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .map(Secret::new);
+        {
+            credentials = credentials.with_security_token(token);
+        }
         Ok(Settings {
             flavor,
             endpoint,
             bucket: bucket.to_owned(),
             region,
             style,
-            credentials: Credentials {
-                access_key_id: access_key_id.to_owned(),
-                secret: Secret::new(secret),
-                session_token,
-            },
+            credentials,
             public_domain,
             transfer,
         })
@@ -662,7 +629,7 @@ mod tests {
             "{shown}"
         );
         assert_eq!(
-            s.credentials.session_token.as_ref().map(Secret::expose),
+            s.credentials.security_token.as_ref().map(|t| t.expose()),
             Some("TOKEN")
         );
     }

@@ -58,10 +58,13 @@ use jitstore_element::{
 };
 use jitstore_storages::{into_element_object, Storage};
 
+/// The credentials type (with its redacting `Secret`), shared with OssType.
+pub use jitstore_oss::credentials::{Credentials, Secret};
+
 pub use config::{
-    AddressingStyle, Credentials, Flavor, S3Config, SchemeConfig, Secret, Settings,
-    TransferSettings, DEFAULT_CONCURRENCY, DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_SIZE,
-    DEFAULT_REGION, MAX_PART_SIZE, MIN_PART_SIZE, QINIU_DEFAULT_END_POINT,
+    AddressingStyle, Flavor, S3Config, SchemeConfig, Settings, TransferSettings,
+    DEFAULT_CONCURRENCY, DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_SIZE, DEFAULT_REGION,
+    MAX_PART_SIZE, MIN_PART_SIZE, QINIU_DEFAULT_END_POINT,
 };
 pub use endpoint::{qiniu_s3_endpoint, Endpoint, ObjectUrl, ParsedEndpoint, QiniuEndpoint, Scheme};
 pub use storage::S3Storage;
@@ -147,7 +150,3 @@ inventory::submit! {
         module_path!(),
     )
 }
-
-/// Links this crate so its `inventory` registrations are present (call it, or name any item
-/// of the crate, from a binary that depends on it only for the Types).
-pub fn link() {}

@@ -16,8 +16,8 @@ use hmac::{Hmac, Mac};
 use jitstore_oss::encoding::encode_strict;
 use sha2::{Digest, Sha256};
 
-use crate::config::Credentials;
 use crate::endpoint::ObjectUrl;
+use jitstore_oss::credentials::Credentials;
 
 /// The longest validity SigV4 allows: 7 days.
 pub const MAX_EXPIRES: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -106,16 +106,13 @@ fn canonical_value(value: &str) -> String {
 /// ```
 /// use std::collections::BTreeMap;
 /// use jitstore_storages_s3::presign::{presign, PresignInput};
-/// use jitstore_storages_s3::{AddressingStyle, Credentials, Endpoint, Secret};
+/// use jitstore_storages_s3::{AddressingStyle, Credentials, Endpoint};
 ///
 /// // AWS's published example (S3 "Authenticating Requests: Using Query Parameters").
 /// let endpoint = Endpoint::parse("s3.amazonaws.com").unwrap().with_default_scheme();
 /// let url = endpoint.object_url("examplebucket", "test.txt", AddressingStyle::Virtual);
-/// let credentials = Credentials {
-///     access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
-///     secret: Secret::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
-///     session_token: None,
-/// };
+/// let credentials = Credentials::new("AKIAIOSFODNN7EXAMPLE",
+///     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
 /// let at = chrono::DateTime::parse_from_rfc3339("2013-05-24T00:00:00Z").unwrap().to_utc();
 /// let signed = presign(&PresignInput {
 ///     method: "GET", url: &url, query: &[], headers: &BTreeMap::new(),
@@ -165,7 +162,7 @@ pub fn presign(input: &PresignInput<'_>) -> Result<Presigned, PresignError> {
         ("X-Amz-Expires", expires.to_string()),
         ("X-Amz-SignedHeaders", signed_headers.clone()),
     ];
-    if let Some(token) = &input.credentials.session_token {
+    if let Some(token) = &input.credentials.security_token {
         auth.push(("X-Amz-Security-Token", token.expose().to_owned()));
     }
     let encoded: Vec<(String, String)> = input
@@ -192,7 +189,7 @@ pub fn presign(input: &PresignInput<'_>) -> Result<Presigned, PresignError> {
         "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
         hex::encode(Sha256::digest(canonical_request.as_bytes()))
     );
-    let secret = format!("AWS4{}", input.credentials.secret.expose());
+    let secret = format!("AWS4{}", input.credentials.access_key_secret.expose());
     let key = hmac(secret.as_bytes(), &date);
     let key = hmac(&key, input.region);
     let key = hmac(&key, "s3");
@@ -223,14 +220,17 @@ fn join_query(pairs: &[(String, String)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{AddressingStyle, Secret};
+    use crate::config::AddressingStyle;
     use crate::endpoint::{Endpoint, Scheme};
 
     fn credentials(token: Option<&str>) -> Credentials {
-        Credentials {
-            access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
-            secret: Secret::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
-            session_token: token.map(Secret::new),
+        let credentials = Credentials::new(
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        );
+        match token {
+            Some(token) => credentials.with_security_token(token),
+            None => credentials,
         }
     }
 

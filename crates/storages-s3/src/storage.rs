@@ -7,15 +7,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures::stream::{StreamExt, TryStreamExt};
 use jitstore_storages::workflows::ExplainedPresign;
 use jitstore_storages::{
     ByteRange, Capabilities, Capability, ConfigProblem, ErrorKind, Limits, ListOptions, ListResult,
-    ObjectInfo, ObjectStream, ObjectWriter, Operation, ReadOptions, ReadResult, SignUrlRequest,
-    SignedUrl, Storage, StorageError, StorageHandle, UploadOptions, UploadResult,
-    DEFAULT_CONTENT_TYPE,
+    ObjectInfo, ObjectStream, ObjectWriter, ReadOptions, ReadResult, SignUrlRequest, SignedUrl,
+    Storage, StorageError, StorageHandle, UploadOptions, DEFAULT_CONTENT_TYPE,
 };
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path;
@@ -185,13 +183,13 @@ impl S3Storage {
             .with_bucket_name(&settings.bucket)
             .with_region(&settings.region)
             .with_access_key_id(&credentials.access_key_id)
-            .with_secret_access_key(credentials.secret.expose())
+            .with_secret_access_key(credentials.access_key_secret.expose())
             .with_endpoint(settings.endpoint.base_url(&settings.bucket, settings.style))
             .with_virtual_hosted_style_request(settings.style == AddressingStyle::Virtual)
             .with_client_options(options)
             .with_retry(retry)
             .with_http_connector(TracingConnector);
-        if let Some(token) = &credentials.session_token {
+        if let Some(token) = &credentials.security_token {
             builder = builder.with_token(token.expose());
         }
         let store = builder
@@ -507,17 +505,6 @@ impl Storage for S3Storage {
         Ok(level)
     }
 
-    async fn upload_with(
-        &self,
-        name: &str,
-        data: Bytes,
-        options: &UploadOptions,
-    ) -> Result<UploadResult, StorageError> {
-        let mut writer = self.write(name, options).await?;
-        writer.write(data).await?;
-        writer.finish().await
-    }
-
     async fn get_sign_url(
         &self,
         file: &str,
@@ -541,11 +528,6 @@ impl Storage for S3Storage {
         let from = object_path(from)?;
         let to = object_path(to)?;
         run(self.inner.store.copy(&from, &to)).await
-    }
-
-    async fn append(&self, name: &str, position: u64, data: Bytes) -> Result<u64, StorageError> {
-        let _ = (name, position, data);
-        Err(StorageError::unsupported(Operation::Append))
     }
 }
 

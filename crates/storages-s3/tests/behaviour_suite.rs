@@ -14,7 +14,7 @@ use jitstore_storages::{
     ByteRange, ErrorKind, ReadOptions, SignUrlRequest, StorageHandle, UploadOptions,
 };
 use jitstore_storages_s3::presign::{presign, PresignInput};
-use jitstore_storages_s3::{Credentials, ObjectUrl, S3Storage, Secret};
+use jitstore_storages_s3::{Credentials, ObjectUrl, S3Storage};
 use support::moto::Moto;
 
 const ACCESS_KEY: &str = "AKIAJITSTORETEST";
@@ -28,11 +28,7 @@ async fn create_bucket(moto: &Moto, bucket: &str) {
         host: host.clone(),
         path: format!("/{bucket}"),
     };
-    let credentials = Credentials {
-        access_key_id: ACCESS_KEY.into(),
-        secret: Secret::new(SECRET_KEY),
-        session_token: None,
-    };
+    let credentials = Credentials::new(ACCESS_KEY, SECRET_KEY);
     let signed = presign(&PresignInput {
         method: "PUT",
         url: &url,
