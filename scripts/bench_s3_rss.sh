@@ -11,7 +11,8 @@
 # per-round figures and the medians: peak RSS (MiB) and wall time (s). Target: jitstore's peak
 # RSS <= 64 MiB for put and get. moto is slow, so the times are not a throughput figure.
 # Needs: /usr/bin/time, python3 with moto[server] and boto3 (VENV, default ./.venv; scripts/test.sh
-# installs them). PROFILE=debug uses the debug build (default: release).
+# installs them). PROFILE=debug uses the debug build (default: release); JITSTORE_BIN=path uses
+# that binary as built.
 set -euo pipefail
 
 SIZE_MIB="${1:-256}"
@@ -32,14 +33,19 @@ trap cleanup EXIT
 [[ -x "$MOTO" ]] || { echo "moto_server not found at $MOTO (pip install -r tests/interop_s3/requirements.txt)" >&2; exit 1; }
 "$PY" -c 'import boto3' 2>/dev/null || { echo "boto3 not found in $VENV" >&2; exit 1; }
 
-echo "building jitstore ($PROFILE)..." >&2
-if [[ "$PROFILE" == release ]]; then
-  (cd "$ROOT" && cargo build --quiet --release --bin jitstore)
+if [[ -n "${JITSTORE_BIN:-}" ]]; then
+  BIN="$JITSTORE_BIN"
+  PROFILE="given ($BIN)"
 else
-  (cd "$ROOT" && cargo build --quiet --bin jitstore)
+  echo "building jitstore ($PROFILE)..." >&2
+  if [[ "$PROFILE" == release ]]; then
+    (cd "$ROOT" && cargo build --quiet --release --bin jitstore)
+  else
+    (cd "$ROOT" && cargo build --quiet --bin jitstore)
+  fi
+  TARGET_DIR="$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+  BIN="$TARGET_DIR/$PROFILE/jitstore"
 fi
-TARGET_DIR="$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-BIN="$TARGET_DIR/$PROFILE/jitstore"
 
 PORT="$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 "$MOTO" -H 127.0.0.1 -p "$PORT" >"$WORK/moto.log" 2>&1 &
