@@ -87,12 +87,12 @@ def moto():
             [binary, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT
         )
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 120
             while True:
                 try:
-                    requests.get(f"http://127.0.0.1:{port}/", timeout=1)
+                    requests.get(f"http://127.0.0.1:{port}/", timeout=10)
                     break
-                except requests.ConnectionError:
+                except requests.RequestException:  # not listening yet, or slow to answer
                     if proc.poll() is not None or time.monotonic() > deadline:
                         log.seek(0)
                         raise RuntimeError("moto_server did not start:\n" + log.read().decode())
