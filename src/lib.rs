@@ -51,6 +51,8 @@ pub use jitstore_element as element;
 pub use jitstore_oss_server as local_server;
 /// The storages crate (the `storages.Meta` interface and its Types).
 pub use jitstore_storages as storages;
+/// The S3-family storage Types (AwsS3, MinIO, Cloudflare R2, EOS, Qiniu); linked so they register.
+pub use jitstore_storages_s3 as storages_s3;
 
 pub use jitstore_storages::{
     ByteRange, Capabilities, Capability, ErrorKind, Limits, ListOptions, ListResult, ObjectInfo,

@@ -2,7 +2,6 @@
 //! progress bar on a terminal (OssType: ranged parts combined); `--json` prints
 //! `{"element", "key", "size", "path"}` (nothing when the object itself goes to stdout).
 
-use std::io::Write;
 use std::path::Path;
 
 use jitstore::storages::OssStorage;
@@ -50,8 +49,7 @@ pub(crate) async fn run(args: Args) -> CliResult {
     Ok(())
 }
 
-/// The object on stdout: streamed (bounded memory, progress) on OssType; read whole on
-/// other Types.
+/// The object on stdout, streamed with bounded memory (with progress on OssType).
 async fn to_stdout(store: &StorageHandle, key: &str) -> CliResult {
     if let Some(oss) = OssStorage::from_handle(store) {
         super::stdio::object_to_stdout(oss, key)
@@ -59,10 +57,7 @@ async fn to_stdout(store: &StorageHandle, key: &str) -> CliResult {
             .map_err(|e| storage_error(store, jitstore::Operation::Download, key, e))?;
         return Ok(());
     }
-    let data = store.download(key).await?;
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(&data)?;
-    stdout.flush()?;
+    super::sync_any::to_stdout(store, key).await?;
     Ok(())
 }
 

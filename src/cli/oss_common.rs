@@ -19,7 +19,8 @@ pub(crate) fn oss_storage(
     match OssStorage::from_handle(&handle) {
         Some(oss) => Ok(oss.clone()),
         None => Err(format!(
-            "element {name} is a {}, but this command needs a storages.OssType element",
+            "{name} ({}): this command is not supported by this storage Type \
+             (it needs a storages.OssType element)",
             handle.type_name()
         )
         .into()),
@@ -62,6 +63,18 @@ pub(crate) struct StsArgs {
 }
 
 impl StsArgs {
+    /// True when an STS access key id is given (env_init applies when ELEMENT is omitted).
+    pub(crate) fn has_credentials(&self) -> bool {
+        self.access_key_id
+            .as_deref()
+            .is_some_and(|id| !id.is_empty())
+    }
+
+    /// True when `--bucket` is given.
+    pub(crate) fn has_bucket(&self) -> bool {
+        self.bucket.is_some()
+    }
+
     /// The storage of this call: the element when one is named, else env_init when STS
     /// credentials are given, else the app's default storage.
     pub(crate) fn storage(

@@ -18,7 +18,7 @@ use super::{output, print_json, AppArg, CliResult};
 pub(crate) struct Args {
     #[command(flatten)]
     app: AppArg,
-    /// The OssType element (`@default`: the app's default storage).
+    /// The OssType or S3-family element (`@default`: the app's default storage).
     element: String,
     /// The object key.
     key: String,
@@ -43,7 +43,6 @@ pub(crate) struct Args {
 }
 
 pub(crate) async fn run(args: Args) -> CliResult {
-    let oss = oss_storage(&args.app, Some(&args.element))?;
     let at = match &args.at {
         Some(text) => Some(
             DateTime::parse_from_rfc3339(text)
@@ -56,7 +55,13 @@ pub(crate) async fn run(args: Args) -> CliResult {
     request.expires = Duration::from_secs(args.expires);
     request.content_type = args.content_type.clone();
     request.headers = args.headers.iter().cloned().collect();
-    let signed = oss.presign_explained(&request, at).await?;
+    let signed = match super::s3_sign::presign(&args.app, &args.element, &request, at).await? {
+        Some(signed) => signed,
+        None => {
+            let oss = oss_storage(&args.app, Some(&args.element))?;
+            oss.presign_explained(&request, at).await?
+        }
+    };
     if output::json() {
         let mut value = serde_json::to_value(&signed)?;
         if let Some(map) = value.as_object_mut() {

@@ -17,7 +17,7 @@ use super::{output, print_json, AppArg, CliResult};
 pub(crate) struct UpArgs {
     #[command(flatten)]
     app: AppArg,
-    /// [ELEMENT] LOCAL PREFIX: the OssType element (omitted: env_init from STS credentials
+    /// [ELEMENT] LOCAL PREFIX: the storage element (omitted: env_init from STS credentials
     /// when given, else the app's default storage), a local file or directory, and the key
     /// (for a file) or prefix (for a directory, or ending in `/`).
     #[arg(num_args = 2..=3, required = true, value_name = "ARGS")]
@@ -31,7 +31,7 @@ pub(crate) struct UpArgs {
 pub(crate) struct DownArgs {
     #[command(flatten)]
     app: AppArg,
-    /// [ELEMENT] PREFIX LOCAL: the OssType element (omitted: env_init from STS credentials
+    /// [ELEMENT] PREFIX LOCAL: the storage element (omitted: env_init from STS credentials
     /// when given, else the app's default storage), an object key or a prefix (ending in `/`,
     /// or naming no object), and the local file or directory (`-`: the object to stdout).
     #[arg(num_args = 2..=3, required = true, value_name = "ARGS")]
@@ -87,7 +87,7 @@ pub(crate) async fn run_up(args: UpArgs) -> CliResult {
     let [local, prefix] = rest else {
         return Err("sync-up takes [ELEMENT] LOCAL PREFIX".into());
     };
-    let oss = args.sts.storage(&args.app, element)?;
+    let other = super::sync_any::other_type(&args.app, element, &args.sts)?;
     let spooled = if local == "-" {
         if prefix.is_empty() || prefix.ends_with('/') {
             return Err(format!(
@@ -100,6 +100,10 @@ pub(crate) async fn run_up(args: UpArgs) -> CliResult {
         None
     };
     let path = spooled.as_ref().map_or(Path::new(local), |s| s.path());
+    if let Some(store) = other {
+        return report(&super::sync_any::up(&store, path, prefix).await?);
+    }
+    let oss = args.sts.storage(&args.app, element)?;
     let (bar, progress) = progress_bar("sync-up");
     let result = oss
         .upload_local_with_progress(prefix, path, Some(progress))
@@ -113,6 +117,15 @@ pub(crate) async fn run_down(args: DownArgs) -> CliResult {
     let [prefix, local] = rest else {
         return Err("sync-down takes [ELEMENT] PREFIX LOCAL".into());
     };
+    if let Some(store) = super::sync_any::other_type(&args.app, element, &args.sts)? {
+        if local == "-" {
+            super::sync_any::to_stdout(&store, prefix)
+                .await
+                .map_err(|e| format!("sync-down `{prefix}` to stdout: {e}"))?;
+            return Ok(());
+        }
+        return report(&super::sync_any::down(&store, prefix, Path::new(local)).await?);
+    }
     let oss = args.sts.storage(&args.app, element)?;
     if local == "-" {
         super::stdio::object_to_stdout(&oss, prefix)

@@ -39,7 +39,7 @@ impl Bucket {
         key: &str,
         mut change: impl FnMut(&mut ObjectMeta) -> Result<(), StoreError>,
     ) -> Result<Option<ObjectMeta>, StoreError> {
-        for attempt in 0..ATTEMPTS {
+        for round in 0..ATTEMPTS {
             let Some(object) = self.open(key).await? else {
                 return Ok(None);
             };
@@ -55,7 +55,7 @@ impl Bucket {
                 // Back off a little (1, 2, 4 .. ms, jittered) so a burst of overwrites
                 // does not exhaust the attempts in a few microseconds.
                 Attempt::Retry => {
-                    let ceiling = 1u64 << attempt.min(6);
+                    let ceiling = 1u64 << round.min(6);
                     let pause = rand::random::<u64>() % (ceiling * 1000) + 1;
                     tokio::time::sleep(std::time::Duration::from_micros(pause)).await;
                 }

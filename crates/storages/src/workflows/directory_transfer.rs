@@ -31,7 +31,7 @@ use crate::types::UploadOptions;
 /// Files transferred at once by directory uploads and downloads.
 pub const DIRECTORY_CONCURRENCY: usize = 4;
 
-fn as_prefix(prefix: &str) -> String {
+pub(crate) fn as_prefix(prefix: &str) -> String {
     let p = prefix.trim_start_matches('/');
     if p.is_empty() || p.ends_with('/') {
         p.to_owned()

@@ -20,11 +20,14 @@
 //!   the string-to-sign, for debugging signature mismatches (`jitstore sign --explain`).
 //! * [`OssWorkflows`]: the extension trait that puts these workflows on `OssStorage`.
 //! * [`report`]: the batch status and per-file outcomes the batch workflows return.
+//! * [`any_storage`]: directory `upload`/`download` (`sync-up`/`sync-down`) on an element of
+//!   any Type, with the same key mapping and report as [`directory_transfer`].
 //!
 //! Every workflow streams file content (memory stays bounded) and returns structured results
 //! (serialisable with serde) rather than message strings.
 
 pub mod anonymous_transfer;
+pub mod any_storage;
 pub mod directory_transfer;
 pub mod env_init;
 mod error;
