@@ -42,8 +42,6 @@
 //! segments, control characters) are refused as invalid keys, and listings fail on objects
 //! written by other tools under such keys.
 
-#![warn(missing_docs)]
-
 mod config;
 mod endpoint;
 mod errors;
