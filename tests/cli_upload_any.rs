@@ -212,3 +212,31 @@ fn upload_many_uploads_each_file_and_refuses_colliding_keys() {
     assert!(root.path().join("data/two/a.txt").exists());
     assert!(!root.path().join("data/two/same.txt").exists());
 }
+
+#[test]
+fn a_failed_write_names_the_element_type_and_key() {
+    let root = tempfile::tempdir().expect("temp");
+    let app = disk_app(root.path());
+    let file = root.path().join("a.txt");
+    write(&file, b"hello");
+    // A plain file where the upload needs a folder: the DiskType write fails.
+    write(&root.path().join("data/blocked"), b"not a folder");
+    let out = jitstore(
+        &app,
+        &[
+            "--json",
+            "upload",
+            "Files",
+            &file.to_string_lossy(),
+            "--directory",
+            "blocked/sub",
+        ],
+    );
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    let report: serde_json::Value = serde_json::from_str(&stderr).expect("json error");
+    let report = &report["error"];
+    assert_eq!(report["element"], "storages.Files", "{report}");
+    assert_eq!(report["type"], "storages.DiskType", "{report}");
+    assert_eq!(report["key"], "blocked/sub/a.txt", "{report}");
+}
