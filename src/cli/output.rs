@@ -13,6 +13,7 @@
 
 use std::sync::OnceLock;
 
+use jitstore::storages::workflows::WorkflowError;
 use serde::Serialize;
 
 /// The output settings of this run, set once by `cli::main`.
@@ -81,6 +82,10 @@ impl ErrorReport {
             .downcast_ref::<jitstore::storages::Error>()
             .or_else(|| match error.downcast_ref::<jitstore::Error>() {
                 Some(jitstore::Error::Storage(e)) => Some(e),
+                _ => None,
+            })
+            .or_else(|| match error.downcast_ref::<WorkflowError>() {
+                Some(WorkflowError::Element(e)) => Some(e),
                 _ => None,
             });
         if let Some(e) = storage {

@@ -1,18 +1,19 @@
 //! `jitstore upload ELEMENT FILE --directory DIR [...]`: the Dify plugin's upload_file, with
-//! its directory and filename modes, an explicit time zone and the full result.
+//! its directory and filename modes, an explicit time zone and the full result, on an element
+//! of any Type (an OssType element goes the OssType way).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use jitstore::storages::workflows::OssWorkflows;
+use jitstore::storages::workflows::any_key_layout;
 use jitstore::storages::workflows::{
     parse_time_zone, DifyFile, DifyUploadOptions, DirectoryMode, FilenameMode, UrlChoice,
 };
 
-use super::oss_common::oss_storage;
 use super::progress::progress_bar;
 use super::stdio::{is_stdio, spool_stdin};
+use super::target::storage;
 use super::{output, print_json, AppArg, CliResult};
 
 /// Options shared by `upload` and `upload-many`.
@@ -69,7 +70,7 @@ impl ModeArgs {
 pub(crate) struct Args {
     #[command(flatten)]
     app: AppArg,
-    /// The OssType element (`@default`: the app's default storage).
+    /// The storage element, of any Type (`@default`: the app's default storage).
     element: String,
     /// The local file (`-` for stdin, with --source-name or --filename to name it).
     file: PathBuf,
@@ -87,7 +88,7 @@ pub(crate) struct Args {
 }
 
 pub(crate) async fn run(args: Args) -> CliResult {
-    let oss = oss_storage(&args.app, Some(&args.element))?;
+    let store = storage(&args.app, Some(&args.element))?;
     let mut options = args.modes.options()?;
     options.filename = args.filename.clone();
     let spooled = if is_stdio(args.file.as_os_str()) {
@@ -106,7 +107,7 @@ pub(crate) async fn run(args: Args) -> CliResult {
     let mut file = DifyFile::new(path);
     file.name = args.source_name.clone();
     file.content_type = args.content_type.clone();
-    let result = oss.upload_file(&file, &options).await;
+    let result = any_key_layout::upload_file(&store, &file, &options).await;
     bar.finish_and_clear();
     let result = result?;
     if output::json() {

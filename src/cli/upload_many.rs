@@ -1,13 +1,14 @@
 //! `jitstore upload-many ELEMENT FILE... --directory DIR [...]`: the Dify plugin's
 //! multi_upload_files, concurrent, one outcome per file; exits non-zero when any file failed.
+//! Works on an element of any Type (an OssType element goes the OssType way).
 
 use std::path::PathBuf;
 
-use jitstore::storages::workflows::OssWorkflows;
+use jitstore::storages::workflows::any_key_layout;
 use jitstore::storages::workflows::{BatchStatus, DifyFile};
 
-use super::oss_common::oss_storage;
 use super::progress::progress_bar;
+use super::target::storage;
 use super::upload::ModeArgs;
 use super::{output, print_json, AppArg, CliResult};
 
@@ -16,7 +17,7 @@ use super::{output, print_json, AppArg, CliResult};
 pub(crate) struct Args {
     #[command(flatten)]
     app: AppArg,
-    /// The OssType element (`@default`: the app's default storage).
+    /// The storage element, of any Type (`@default`: the app's default storage).
     element: String,
     /// The local files.
     #[arg(required = true)]
@@ -26,12 +27,12 @@ pub(crate) struct Args {
 }
 
 pub(crate) async fn run(args: Args) -> CliResult {
-    let oss = oss_storage(&args.app, Some(&args.element))?;
+    let store = storage(&args.app, Some(&args.element))?;
     let mut options = args.modes.options()?;
     let (bar, progress) = progress_bar("upload-many");
     options.progress = Some(progress);
     let files: Vec<DifyFile> = args.files.iter().map(DifyFile::new).collect();
-    let report = oss.multi_upload_files(&files, &options).await;
+    let report = any_key_layout::multi_upload_files(&store, &files, &options).await;
     bar.finish_and_clear();
     if output::json() {
         print_json(&report)?;

@@ -128,3 +128,58 @@ def test_a_signed_put_url_uploads_with_curl(cli, moto, element, prefix, tmp_path
         check=True,
     )
     assert body_of(moto.client(), bucket, key) == data
+
+
+def test_upload_lays_out_keys_by_mode_and_boto3_reads_them(cli, moto, prefix, tmp_path):
+    # The Dify plugin's key layout on a MinioType element: a date-folder directory mode, then
+    # the timestamp filename mode; boto3 reads the bytes back under exactly those keys.
+    data = payload(300_000)
+    local = tmp_path / "Q3 Report.PDF"
+    local.write_bytes(data)
+    at = ["--at", "2025-09-22T14:30:15.123Z", "--time-zone", "+08:00"]
+    directory = prefix + "reports"
+
+    hier = cli.json(
+        "upload", "MyMinio", str(local), "--directory", directory,
+        "--directory-mode", "yyyy_mm_dd_hierarchy", *at,
+    )
+    key = directory + "/2025/09/22/Q3 Report.pdf"
+    assert hier["object_key"] == key
+    assert hier["size"] == len(data)
+    assert hier["content_type"] == "application/pdf"
+    assert hier["url"].startswith(moto.endpoint + "/interop-minio/"), hier["url"]
+    assert hier["url_signed"] is False
+    s3 = moto.client()
+    assert body_of(s3, "interop-minio", key) == data
+    head = s3.head_object(Bucket="interop-minio", Key=key)
+    assert head["ETag"].strip('"') == hier["etag"].strip('"')
+    assert head["ContentType"] == "application/pdf"
+
+    stamped = cli.json(
+        "upload", "MyMinio", str(local), "--directory", directory,
+        "--filename-mode", "filename_timestamp", *at,
+    )
+    key = directory + "/Q3 Report_20250922223015123.pdf"
+    assert stamped["object_key"] == key
+    assert body_of(s3, "interop-minio", key) == data
+
+
+def test_upload_many_on_minio_is_read_by_boto3(cli, moto, prefix, tmp_path):
+    files = {"a.txt": payload(10), "b é.bin": payload(70_000), "c.json": b'{"c": 1}'}
+    paths = []
+    for name, data in files.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        paths.append(str(path))
+    report = cli.json(
+        "upload-many", "MyMinio", *paths, "--directory", prefix + "batch",
+        "--directory-mode", "yyyy_mm_dd_combined", "--at", "2025-09-22T23:59:59Z",
+    )
+    assert report["status"] == "completed", report
+    assert report["success_count"] == 3
+    s3 = moto.client()
+    for outcome, (name, data) in zip(report["files"], files.items()):
+        key = f"{prefix}batch/20250922/{name}"
+        assert outcome["result"]["object_key"] == key
+        assert outcome["result"]["size"] == len(data)
+        assert body_of(s3, "interop-minio", key) == data

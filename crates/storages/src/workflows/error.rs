@@ -13,6 +13,11 @@ pub enum WorkflowError {
     #[error(transparent)]
     Storage(#[from] StorageError),
 
+    /// A call on an element's handle failed (the message names the element, its Type, the
+    /// operation and the key).
+    #[error(transparent)]
+    Element(#[from] crate::error::Error),
+
     /// An argument is not acceptable.
     #[error("invalid {what}: {reason}")]
     InvalidInput {

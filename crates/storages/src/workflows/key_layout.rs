@@ -46,6 +46,7 @@ use serde::{Deserialize, Serialize};
 use super::error::WorkflowError;
 use super::names::{segment_problem, MAX_KEY_BYTES};
 use super::report::{Aggregate, BatchReport, FileResult};
+use crate::handle::StorageHandle;
 use crate::oss::OssStorage;
 use crate::storage::Storage;
 use crate::types::{UploadOptions, DEFAULT_CONTENT_TYPE};
@@ -216,7 +217,7 @@ impl DifyUploadOptions {
         self
     }
 
-    fn now(&self) -> DateTime<FixedOffset> {
+    pub(crate) fn now(&self) -> DateTime<FixedOffset> {
         let utc = match &self.clock {
             Some(clock) => clock(),
             None => Utc::now(),
@@ -463,7 +464,7 @@ impl DifyFile {
         self
     }
 
-    fn source_name(&self) -> Option<String> {
+    pub(crate) fn source_name(&self) -> Option<String> {
         self.name.clone().or_else(|| {
             self.path
                 .file_name()
@@ -585,8 +586,7 @@ impl OssStorage {
         options: &DifyUploadOptions,
         index: Option<usize>,
     ) -> Result<DifyUploadResult, WorkflowError> {
-        let source = file.source_name();
-        let key = options.object_key(source.as_deref(), file.content_type.as_deref(), index)?;
+        let key = key_of(file, options, index)?;
         self.dify_upload_to(file, key, options).await
     }
 
@@ -597,21 +597,8 @@ impl OssStorage {
         options: &DifyUploadOptions,
     ) -> Result<DifyUploadResult, WorkflowError> {
         let source = file.source_name();
-        let meta = tokio::fs::metadata(&file.path)
-            .await
-            .map_err(|e| WorkflowError::io(&file.path, e))?;
-        if !meta.is_file() {
-            return Err(WorkflowError::invalid(
-                "file",
-                format!("{} is not a regular file", file.path.display()),
-            ));
-        }
-        let content_type = file
-            .content_type
-            .clone()
-            .filter(|c| !c.trim().is_empty())
-            .or_else(|| mime_guess::from_path(&key).first_raw().map(str::to_owned))
-            .unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned());
+        regular_file_size(file).await?;
+        let content_type = content_type_of(file, &key);
         let mut transfer = self.transfer_options().clone();
         if options.progress.is_some() {
             transfer.progress = options.progress.clone();
@@ -658,6 +645,66 @@ impl OssStorage {
     }
 }
 
+/// Where a key-layout upload writes: an OssType (its own upload with byte progress, CRC-64 and
+/// URL modes) or any other element through its handle's streaming `upload_path`.
+#[derive(Clone, Copy)]
+pub(crate) enum KeyLayoutTarget<'a> {
+    /// An OssType element.
+    Oss(&'a OssStorage),
+    /// An element of any other Type (S3 family, DiskType, plugins).
+    Any(&'a StorageHandle),
+}
+
+impl KeyLayoutTarget<'_> {
+    async fn upload_to(
+        self,
+        file: &DifyFile,
+        key: String,
+        options: &DifyUploadOptions,
+    ) -> Result<DifyUploadResult, WorkflowError> {
+        match self {
+            KeyLayoutTarget::Oss(oss) => oss.dify_upload_to(file, key, options).await,
+            KeyLayoutTarget::Any(store) => {
+                super::any_key_layout::upload_to(store, file, key, options).await
+            }
+        }
+    }
+}
+
+/// The object key `file` gets under `options` (`index` numbers nameless files of a batch).
+pub(crate) fn key_of(
+    file: &DifyFile,
+    options: &DifyUploadOptions,
+    index: Option<usize>,
+) -> Result<String, WorkflowError> {
+    let source = file.source_name();
+    options.object_key(source.as_deref(), file.content_type.as_deref(), index)
+}
+
+/// The checked size of the regular file `file` (what a key-layout upload stores).
+pub(crate) async fn regular_file_size(file: &DifyFile) -> Result<u64, WorkflowError> {
+    let meta = tokio::fs::metadata(&file.path)
+        .await
+        .map_err(|e| WorkflowError::io(&file.path, e))?;
+    if !meta.is_file() {
+        return Err(WorkflowError::invalid(
+            "file",
+            format!("{} is not a regular file", file.path.display()),
+        ));
+    }
+    Ok(meta.len())
+}
+
+/// The content type a key-layout upload stores: the given one, else guessed from the key's
+/// extension, else `application/octet-stream`.
+pub(crate) fn content_type_of(file: &DifyFile, key: &str) -> String {
+    file.content_type
+        .clone()
+        .filter(|c| !c.trim().is_empty())
+        .or_else(|| mime_guess::from_path(key).first_raw().map(str::to_owned))
+        .unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned())
+}
+
 /// The implementation of [`OssWorkflows::upload_file`](super::OssWorkflows::upload_file).
 pub(crate) async fn upload_file(
     oss: &OssStorage,
@@ -670,6 +717,16 @@ pub(crate) async fn upload_file(
 /// The implementation of [`OssWorkflows::multi_upload_files`](super::OssWorkflows::multi_upload_files).
 pub(crate) async fn multi_upload_files(
     oss: &OssStorage,
+    files: &[DifyFile],
+    options: &DifyUploadOptions,
+) -> MultiUploadReport {
+    multi_upload_to(KeyLayoutTarget::Oss(oss), files, options).await
+}
+
+/// A batch upload to `target`: keys planned up front at one instant, colliding keys refused
+/// (none of their files written), the rest uploaded concurrently, one outcome per file.
+pub(crate) async fn multi_upload_to(
+    target: KeyLayoutTarget<'_>,
     files: &[DifyFile],
     options: &DifyUploadOptions,
 ) -> MultiUploadReport {
@@ -720,7 +777,7 @@ pub(crate) async fn multi_upload_files(
                         None => {
                             let mut per_file = options.clone();
                             per_file.progress = aggregate.per_file();
-                            oss.dify_upload_to(file, key, &per_file).await
+                            target.upload_to(file, key, &per_file).await
                         }
                     },
                 };

@@ -22,11 +22,14 @@
 //! * [`report`]: the batch status and per-file outcomes the batch workflows return.
 //! * [`any_storage`]: directory `upload`/`download` (`sync-up`/`sync-down`) on an element of
 //!   any Type, with the same key mapping and report as [`directory_transfer`].
+//! * [`any_key_layout`]: the [`key_layout`] uploads (`upload`/`upload-many`) on an element of
+//!   any Type, with the same keys and results, written through the Type's streaming upload.
 //!
 //! Every workflow streams file content (memory stays bounded) and returns structured results
 //! (serialisable with serde) rather than message strings.
 
 pub mod anonymous_transfer;
+pub mod any_key_layout;
 pub mod any_storage;
 pub mod directory_transfer;
 pub mod env_init;
