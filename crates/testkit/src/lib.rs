@@ -1,8 +1,8 @@
 //! The jitstore test kit (dev-only, never published): one home for what integration tests
 //! of every crate start from — the shared test credentials ([`keys`]), temporary app folders
 //! with element definitions ([`AppDir`]), an in-process local OSS server on 127.0.0.1 with its
-//! data directory ([`Peer`]), the server binary as a child process ([`ServerProcess`]) and
-//! clients pointed at a server.
+//! data directory (`Peer`, feature `server`), the server binary as a child process
+//! (`ServerProcess`, feature `server`) and clients pointed at a server.
 //!
 //! Not to be confused with `jitstore_storages::testkit`, the `storages.Meta` behaviour suite
 //! every storage Type must pass; this crate only sets up what such tests run against.
