@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use jitstore_oss::transfer::ProgressFn;
 
-use super::directory_transfer::{as_prefix, walk};
+use super::directory_transfer::{as_prefix, plan_upload};
 use super::error::WorkflowError;
 use super::listing_plan::plan_directory_download;
 use super::names::{segment_problem, MAX_KEY_BYTES};
@@ -37,36 +37,7 @@ pub async fn upload_local(
     local_path: &Path,
     progress: Option<ProgressFn>,
 ) -> Result<TransferReport, WorkflowError> {
-    let meta = tokio::fs::metadata(local_path)
-        .await
-        .map_err(|e| WorkflowError::io(local_path, e))?;
-    let mut jobs = Vec::new();
-    let mut files = Vec::new();
-    if meta.is_file() {
-        let key = if key_or_prefix.is_empty() || key_or_prefix.ends_with('/') {
-            let name = local_path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .ok_or_else(|| {
-                    WorkflowError::invalid("path", "the file name is not valid UTF-8")
-                })?;
-            format!("{}{name}", as_prefix(key_or_prefix))
-        } else {
-            key_or_prefix.to_owned()
-        };
-        jobs.push((key, local_path.to_path_buf(), meta.len()));
-    } else {
-        let prefix = as_prefix(key_or_prefix);
-        for item in walk(local_path) {
-            match item {
-                Ok((rel, path, size)) => jobs.push((format!("{prefix}{rel}"), path, size)),
-                Err(mut refused) => {
-                    refused.key = format!("{prefix}{}", refused.key);
-                    files.push(refused);
-                }
-            }
-        }
-    }
+    let (jobs, mut files) = plan_upload(key_or_prefix, local_path).await?;
     let aggregate = Aggregate::new(Some(jobs.iter().map(|j| j.2).sum()), progress);
     let done: Vec<FileOutcome> = stream::iter(jobs)
         .map(|(key, path, _)| {

@@ -123,13 +123,14 @@ pub(crate) async fn upload_local(
     upload_local_with_progress(oss, key_or_prefix, local_path, None).await
 }
 
-/// The implementation of [`OssWorkflows::upload_local_with_progress`](super::OssWorkflows::upload_local_with_progress).
-pub(crate) async fn upload_local_with_progress(
-    oss: &OssStorage,
+/// What an upload of `local_path` to `key_or_prefix` will send: the (key, path, size) jobs,
+/// and the entries refused before any byte is sent (as failed outcomes, keys prefixed). A file
+/// goes to the key itself, or under the prefix by its name when the key is empty or ends in
+/// `/`; a directory's files go under the prefix by their relative paths.
+pub(crate) async fn plan_upload(
     key_or_prefix: &str,
     local_path: &Path,
-    progress: Option<ProgressFn>,
-) -> Result<TransferReport, WorkflowError> {
+) -> Result<(Vec<(String, PathBuf, u64)>, Vec<FileOutcome>), WorkflowError> {
     let meta = tokio::fs::metadata(local_path)
         .await
         .map_err(|e| WorkflowError::io(local_path, e))?;
@@ -160,6 +161,17 @@ pub(crate) async fn upload_local_with_progress(
             }
         }
     }
+    Ok((jobs, files))
+}
+
+/// The implementation of [`OssWorkflows::upload_local_with_progress`](super::OssWorkflows::upload_local_with_progress).
+pub(crate) async fn upload_local_with_progress(
+    oss: &OssStorage,
+    key_or_prefix: &str,
+    local_path: &Path,
+    progress: Option<ProgressFn>,
+) -> Result<TransferReport, WorkflowError> {
+    let (jobs, mut files) = plan_upload(key_or_prefix, local_path).await?;
     let aggregate = Aggregate::new(Some(jobs.iter().map(|j| j.2).sum()), progress);
     let base = oss.transfer_options().clone();
     let done: Vec<FileOutcome> = stream::iter(jobs)
