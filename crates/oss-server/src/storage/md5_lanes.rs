@@ -21,7 +21,8 @@
 //! assert_eq!(hex::encode(hasher.finalize()), "5eb63bbbe01eeed093cb22bb8f5acdc3");
 //! ```
 
-/// How many streams [`compress_lanes`] hashes together.
+/// How many streams [`compress_lanes`] hashes together (the lane-wise code is written out
+/// for four).
 pub const LANES: usize = 4;
 
 /// MD5 block size in bytes.
@@ -88,11 +89,29 @@ impl Word for u32 {
 #[derive(Clone, Copy)]
 struct Lanes([u32; LANES]);
 
-impl Lanes {
-    #[inline(always)]
-    fn zip(self, other: Self, f: impl Fn(u32, u32) -> u32) -> Self {
-        Lanes(std::array::from_fn(|i| f(self.0[i], other.0[i])))
-    }
+/// Applies a lane-wise expression to every lane, written out (no closures), so that it is
+/// inlined even in unoptimised builds and vectorised in optimised ones.
+macro_rules! lanewise {
+    (|$l:ident| $e:expr) => {{
+        Lanes([
+            {
+                let $l = 0;
+                $e
+            },
+            {
+                let $l = 1;
+                $e
+            },
+            {
+                let $l = 2;
+                $e
+            },
+            {
+                let $l = 3;
+                $e
+            },
+        ])
+    }};
 }
 
 impl Word for Lanes {
@@ -102,29 +121,29 @@ impl Word for Lanes {
     }
     #[inline(always)]
     fn add(self, other: Self) -> Self {
-        self.zip(other, u32::wrapping_add)
+        lanewise!(|l| self.0[l].wrapping_add(other.0[l]))
     }
     #[inline(always)]
     fn and(self, other: Self) -> Self {
-        self.zip(other, |a, b| a & b)
+        lanewise!(|l| self.0[l] & other.0[l])
     }
     #[inline(always)]
     fn or(self, other: Self) -> Self {
-        self.zip(other, |a, b| a | b)
+        lanewise!(|l| self.0[l] | other.0[l])
     }
     #[inline(always)]
     fn xor(self, other: Self) -> Self {
-        self.zip(other, |a, b| a ^ b)
+        lanewise!(|l| self.0[l] ^ other.0[l])
     }
     #[inline(always)]
     fn not(self) -> Self {
-        Lanes(self.0.map(|a| !a))
+        lanewise!(|l| !self.0[l])
     }
     #[inline(always)]
     fn rotl(self, bits: u32) -> Self {
         // Shifts rather than `rotate_left`: SSE2 has no vector rotate, and this form is the
         // one the vectoriser recognises.
-        Lanes(self.0.map(|a| (a << bits) | (a >> (32 - bits))))
+        lanewise!(|l| (self.0[l] << bits) | (self.0[l] >> (32 - bits)))
     }
 }
 
@@ -198,14 +217,11 @@ fn rounds<W: Word>(state: [W; 4], m: &[W; 16]) -> [W; 4] {
 #[inline(always)]
 fn load_words(data: &[u8], at: usize) -> [u32; 16] {
     let block = &data[at..at + BLOCK];
-    std::array::from_fn(|w| {
-        u32::from_le_bytes([
-            block[4 * w],
-            block[4 * w + 1],
-            block[4 * w + 2],
-            block[4 * w + 3],
-        ])
-    })
+    let mut words = [0u32; 16];
+    for (word, bytes) in words.iter_mut().zip(block.chunks_exact(4)) {
+        *word = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+    }
+    words
 }
 
 /// Compresses the whole 64-byte blocks of `data` into one MD5 state; returns how many bytes
@@ -226,15 +242,28 @@ pub fn compress_one(state: &mut [u32; 4], data: &[u8]) -> usize {
 /// A lane with nothing to hash can repeat another lane's data with a scratch state.
 pub fn compress_lanes(states: &mut [[u32; 4]; LANES], data: [&[u8]; LANES]) -> usize {
     let blocks = data.iter().map(|d| d.len() / BLOCK).min().unwrap_or(0);
-    let mut s: [Lanes; 4] = std::array::from_fn(|w| Lanes(std::array::from_fn(|l| states[l][w])));
+    let mut s = [Lanes([0; LANES]); 4];
+    for (w, word) in s.iter_mut().enumerate() {
+        *word = lanewise!(|l| states[l][w]);
+    }
+    let mut m = [Lanes([0; LANES]); 16];
     for n in 0..blocks {
         let at = n * BLOCK;
-        let words: [[u32; 16]; LANES] = std::array::from_fn(|l| load_words(data[l], at));
-        let m: [Lanes; 16] = std::array::from_fn(|w| Lanes(std::array::from_fn(|l| words[l][w])));
+        let words = [
+            load_words(data[0], at),
+            load_words(data[1], at),
+            load_words(data[2], at),
+            load_words(data[3], at),
+        ];
+        for (w, word) in m.iter_mut().enumerate() {
+            *word = lanewise!(|l| words[l][w]);
+        }
         s = rounds(s, &m);
     }
     for (l, state) in states.iter_mut().enumerate() {
-        *state = std::array::from_fn(|w| s[w].0[l]);
+        for (w, word) in state.iter_mut().enumerate() {
+            *word = s[w].0[l];
+        }
     }
     blocks * BLOCK
 }

@@ -1,10 +1,12 @@
-//! One MD5 hashing thread that every large upload stream feeds.
+//! MD5 hashing threads that every large upload stream feeds.
 //!
 //! Each stream ([`HashStream`]) queues the chunks of its body (reference-counted [`Bytes`],
-//! never copied) to the service thread. Whichever streams have a whole block queued are hashed
-//! together, up to [`LANES`] at a time, with [`compress_lanes`]; a stream alone goes through the
-//! single-lane compression. So concurrent uploads (the parts of a multipart upload) cost little
-//! more MD5 time than one.
+//! never copied) to a hashing thread. Whichever of a thread's streams have a whole block queued
+//! are hashed together, up to [`LANES`] at a time, with [`compress_lanes`]; a stream alone goes
+//! through the single-lane compression. So concurrent uploads (the parts of a multipart upload)
+//! cost little more MD5 time than one. New streams join the busiest thread that has a free
+//! lane, so up to [`LANES`] concurrent streams share one thread and its lanes; more spread over
+//! the other threads (one per core).
 //!
 //! - Fairness: each round starts with the stream after the last one hashed in the previous
 //!   round, and takes at most [`STEP`] bytes of each, so every stream with data progresses.
@@ -14,12 +16,12 @@
 //! - Abandonment: dropping a [`HashStream`] before [`HashStream::finish`] drops its queue and
 //!   frees its lane.
 //!
-//! The thread starts on first use and lives as long as the process (idle, it waits for a
+//! The threads start on first use and live as long as the process (idle, they wait for a
 //! message). It does not depend on any Tokio runtime, so servers on different runtimes (tests)
 //! share it.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::OnceLock;
 
@@ -56,19 +58,44 @@ enum Message {
     },
 }
 
-/// The sending end of the service thread, started on first use (`None` if it could not start).
-fn service() -> Option<&'static mpsc::Sender<Message>> {
-    static SERVICE: OnceLock<Option<mpsc::Sender<Message>>> = OnceLock::new();
-    SERVICE
-        .get_or_init(|| {
-            let (tx, rx) = mpsc::channel();
-            std::thread::Builder::new()
-                .name("jitstore-md5".into())
-                .spawn(move || run(rx))
-                .ok()
-                .map(|_| tx)
-        })
-        .as_ref()
+/// One hashing thread: where its messages go and how many streams it serves.
+struct Worker {
+    tx: mpsc::Sender<Message>,
+    streams: AtomicUsize,
+}
+
+/// The hashing threads, started on first use: one per available core (at least one). A thread
+/// that could not be started is left out; none at all makes [`HashStream::open`] fail.
+fn workers() -> &'static [Worker] {
+    static WORKERS: OnceLock<Vec<Worker>> = OnceLock::new();
+    WORKERS.get_or_init(|| {
+        let count = std::thread::available_parallelism().map_or(1, |n| n.get());
+        (0..count)
+            .filter_map(|n| {
+                let (tx, rx) = mpsc::channel();
+                std::thread::Builder::new()
+                    .name(format!("jitstore-md5-{n}"))
+                    .spawn(move || run(rx))
+                    .ok()
+                    .map(|_| Worker {
+                        tx,
+                        streams: AtomicUsize::new(0),
+                    })
+            })
+            .collect()
+    })
+}
+
+/// The thread a new stream joins: the busiest one that still has a free lane, so that
+/// concurrent streams share lanes (the cheapest way to hash them); when every thread has
+/// [`LANES`] streams, the least busy one.
+fn pick_worker() -> Option<&'static Worker> {
+    let all = workers();
+    let load = |w: &&Worker| w.streams.load(Ordering::Relaxed);
+    all.iter()
+        .filter(|w| load(w) < LANES)
+        .max_by_key(load)
+        .or_else(|| all.iter().min_by_key(load))
 }
 
 fn stopped() -> std::io::Error {
@@ -78,7 +105,7 @@ fn stopped() -> std::io::Error {
 /// A stream's handle on the hashing service.
 pub struct HashStream {
     id: u64,
-    tx: &'static mpsc::Sender<Message>,
+    worker: &'static Worker,
     budget: ByteBudget,
     /// Set once `Finish` is sent: dropping the handle then abandons nothing.
     finished: bool,
@@ -88,20 +115,22 @@ impl HashStream {
     /// Registers a stream whose message so far is `hasher`'s.
     pub fn open(hasher: Md5Hasher) -> std::io::Result<Self> {
         static NEXT_ID: AtomicU64 = AtomicU64::new(0);
-        let tx = service().ok_or_else(|| {
-            std::io::Error::other("the MD5 hashing thread could not be started")
-        })?;
+        let worker = pick_worker()
+            .ok_or_else(|| std::io::Error::other("the MD5 hashing threads could not be started"))?;
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         let budget = ByteBudget::new(HASH_BUDGET);
-        tx.send(Message::Open {
-            id,
-            hasher,
-            budget: budget.clone(),
-        })
-        .map_err(|_| stopped())?;
+        worker
+            .tx
+            .send(Message::Open {
+                id,
+                hasher,
+                budget: budget.clone(),
+            })
+            .map_err(|_| stopped())?;
+        worker.streams.fetch_add(1, Ordering::Relaxed);
         Ok(HashStream {
             id,
-            tx,
+            worker,
             budget,
             finished: false,
         })
@@ -113,7 +142,8 @@ impl HashStream {
             return Ok(());
         }
         let taken = self.budget.take(chunk.len()).await?;
-        self.tx
+        self.worker
+            .tx
             .send(Message::Data {
                 id: self.id,
                 chunk,
@@ -126,7 +156,8 @@ impl HashStream {
     pub async fn finish(mut self) -> std::io::Result<Md5Hasher> {
         let (reply, done) = oneshot::channel();
         self.finished = true;
-        self.tx
+        self.worker
+            .tx
             .send(Message::Finish { id: self.id, reply })
             .map_err(|_| stopped())?;
         done.await.map_err(|_| stopped())
@@ -135,9 +166,10 @@ impl HashStream {
 
 impl Drop for HashStream {
     fn drop(&mut self) {
+        self.worker.streams.fetch_sub(1, Ordering::Relaxed);
         if !self.finished {
             // If the thread is gone, there is nothing left to release.
-            let _ = self.tx.send(Message::Abandon { id: self.id });
+            let _ = self.worker.tx.send(Message::Abandon { id: self.id });
         }
     }
 }
@@ -447,10 +479,13 @@ mod tests {
         let chunk = Bytes::from(random_bytes(14, 1024 * 1024));
         // More than the budget: the sends only complete because the service hashes.
         for _ in 0..(2 * HASH_BUDGET / chunk.len()) {
-            tokio::time::timeout(std::time::Duration::from_secs(30), stream.send(chunk.clone()))
-                .await
-                .expect("the service drains the budget")
-                .expect("send");
+            tokio::time::timeout(
+                std::time::Duration::from_secs(30),
+                stream.send(chunk.clone()),
+            )
+            .await
+            .expect("the service drains the budget")
+            .expect("send");
         }
         drop(stream);
     }
