@@ -385,6 +385,46 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_pipelined_writes_of_different_sizes_each_get_their_md5() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sizes = [
+            WRITE_BUFFER + 1,
+            BATCH + 63,
+            2 * BATCH,
+            5 * BATCH + 1000,
+            300_000,
+        ];
+        let mut tasks = Vec::new();
+        for (n, size) in sizes.into_iter().enumerate() {
+            let tmp = dir.path().to_path_buf();
+            tasks.push(tokio::spawn(async move {
+                let body: Vec<u8> = data(size).iter().map(|b| b ^ n as u8).collect();
+                let mut staging = StagingFile::create(&tmp).await.expect("staging");
+                for chunk in body.chunks(40_000 + 1_111 * n) {
+                    staging
+                        .write_bytes(Bytes::copy_from_slice(chunk))
+                        .await
+                        .expect("write");
+                }
+                staging.finish_writes().await.expect("finish");
+                let digest = staging.digest();
+                staging.seal(&serde_json::json!({})).await.expect("seal");
+                let stored = std::fs::read(staging.path()).expect("read back");
+                assert_eq!(&stored[..body.len()], &body[..], "data of {size} bytes");
+                assert_eq!(
+                    digest.md5,
+                    <[u8; 16]>::from(Md5::digest(&body)),
+                    "MD5 of {size} bytes"
+                );
+                assert_eq!(digest.size, size as u64);
+            }));
+        }
+        for task in tasks {
+            task.await.expect("join");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_abandoned_pipelined_write_leaves_no_file() {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut staging = StagingFile::create(dir.path()).await.expect("staging");
