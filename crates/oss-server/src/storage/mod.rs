@@ -23,6 +23,9 @@
 //! multipart uploads or in-flight writes (staging files) exist; once removed, a bucket accepts
 //! no further staging or commit.
 
+pub mod byte_budget;
+pub mod md5_lanes;
+pub mod md5_service;
 pub mod meta;
 pub mod meta_update;
 pub mod multipart;

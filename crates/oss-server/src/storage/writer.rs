@@ -7,24 +7,30 @@
 //! is renamed into place, and is removed if the writer is dropped before it was committed.
 //!
 //! A request body larger than the buffer ([`StagingFile::write_bytes`]) switches to a pipeline:
-//! MD5 (the costliest step) runs on one blocking thread and the file writes on another, fed
-//! with 1 MiB batches over bounded channels, while the request task receives the body and
-//! computes the CRC-64. Ingest is then bound by MD5 alone rather than by the sum of the steps.
+//! each body chunk (reference-counted [`Bytes`], never copied) goes to the shared MD5 service
+//! ([`super::md5_service`], which hashes concurrent uploads together in lanes) and to a file
+//! writing thread of the upload's own, while the request task computes the CRC-64. Each of the
+//! two queues holds at most a few MiB per upload (back-pressure on the request body).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use jitstore_oss::crc64::Crc64;
-use md5::{Digest, Md5};
 use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::byte_budget::ByteBudget;
+use super::md5_lanes::Md5Hasher;
+use super::md5_service::HashStream;
 use super::meta::encode_trailer;
 
 /// Bytes gathered before they are written out: bounds memory per upload.
 pub const WRITE_BUFFER: usize = 256 * 1024;
+
+/// Bytes one upload may have queued for its file writing thread.
+const WRITE_BUDGET: usize = 4 * 1024 * 1024;
 
 /// A data file being written; becomes visible only through [`super::Bucket::commit`].
 pub struct StagingFile {
@@ -32,47 +38,38 @@ pub struct StagingFile {
     file: Option<std::fs::File>,
     buf: Vec<u8>,
     path: PathBuf,
-    md5: Md5,
+    md5: Md5Hasher,
     crc: Crc64,
     size: u64,
     committed: bool,
     /// Keeps the bucket's in-flight write count up while the file lives.
     _guard: Option<super::WriterGuard>,
-    /// Hashing and writing threads, while a large body streams in.
+    /// The MD5 service stream and the writing thread, while a large body streams in.
     pipeline: Option<Pipeline>,
 }
 
-/// Bytes sent to the pipeline threads at a time.
-const BATCH: usize = 1024 * 1024;
-
-/// What the pipeline threads receive.
-enum Batch {
-    Data(Bytes),
+/// What the writing thread receives.
+enum ToWriter {
+    /// A chunk and the budget it took.
+    Data(Bytes, u32),
     /// All data was sent: keep the file (otherwise the writer removes it).
     Finish,
 }
 
-/// The MD5 and write threads of a large upload.
+/// The MD5 stream and the writing thread of a large upload.
 struct Pipeline {
-    batch: BytesMut,
-    md5_tx: mpsc::Sender<Batch>,
-    write_tx: mpsc::Sender<Batch>,
-    md5_done: JoinHandle<Md5>,
+    hash: HashStream,
+    write_tx: mpsc::UnboundedSender<ToWriter>,
+    write_budget: ByteBudget,
     write_done: JoinHandle<std::io::Result<Option<std::fs::File>>>,
-}
-
-fn md5_thread(mut md5: Md5, mut rx: mpsc::Receiver<Batch>) -> Md5 {
-    while let Some(Batch::Data(b)) = rx.blocking_recv() {
-        md5.update(&b);
-    }
-    md5
 }
 
 fn write_thread(
     path: PathBuf,
     file: Option<std::fs::File>,
     first: Vec<u8>,
-    mut rx: mpsc::Receiver<Batch>,
+    mut rx: mpsc::UnboundedReceiver<ToWriter>,
+    budget: ByteBudget,
 ) -> std::io::Result<Option<std::fs::File>> {
     let mut file = match file {
         Some(f) => f,
@@ -82,13 +79,19 @@ fn write_thread(
         file.write_all(&first)?;
         loop {
             match rx.blocking_recv() {
-                Some(Batch::Data(b)) => file.write_all(&b)?,
-                Some(Batch::Finish) => return Ok(true),
+                Some(ToWriter::Data(chunk, taken)) => {
+                    let result = file.write_all(&chunk);
+                    budget.give_back(taken);
+                    result?;
+                }
+                Some(ToWriter::Finish) => return Ok(true),
                 // The upload was abandoned: its file must not outlive it.
                 None => return Ok(false),
             }
         }
     })();
+    // A request task waiting for budget must learn that nobody writes any more.
+    budget.close();
     match written {
         Ok(true) => Ok(Some(file)),
         other => {
@@ -152,7 +155,7 @@ impl StagingFile {
             file: None,
             buf: Vec::new(),
             path: tmp_dir.join(name),
-            md5: Md5::new(),
+            md5: Md5Hasher::new(),
             crc: Crc64::new(),
             size: 0,
             committed: false,
@@ -163,87 +166,72 @@ impl StagingFile {
 
     /// Appends a chunk of a request body. Small bodies take the buffered path of
     /// [`StagingFile::write`]; once more than [`WRITE_BUFFER`] bytes arrive, MD5 and file writes
-    /// move to their own threads. Call [`StagingFile::finish_writes`] after the last chunk.
+    /// move to the MD5 service and a writing thread. Call [`StagingFile::finish_writes`] after
+    /// the last chunk.
     pub async fn write_bytes(&mut self, chunk: Bytes) -> std::io::Result<()> {
         if self.pipeline.is_none() {
             if self.file.is_none() && self.buf.len() + chunk.len() <= WRITE_BUFFER {
                 return self.write(&chunk).await;
             }
-            self.start_pipeline();
+            if self.committed {
+                return Err(std::io::Error::other("staging file already committed"));
+            }
+            self.start_pipeline()?;
+        }
+        if chunk.is_empty() {
+            return Ok(());
         }
         self.crc.update(&chunk);
         self.size += chunk.len() as u64;
-        let full = match self.pipeline.as_mut() {
-            Some(p) => {
-                p.batch.extend_from_slice(&chunk);
-                p.batch.len() >= BATCH
-            }
-            None => false,
-        };
-        if full {
-            self.send_batch().await?;
-        }
-        Ok(())
-    }
-
-    fn start_pipeline(&mut self) {
-        let (md5_tx, md5_rx) = mpsc::channel(4);
-        let (write_tx, write_rx) = mpsc::channel(4);
-        let md5 = std::mem::replace(&mut self.md5, Md5::new());
-        let first = std::mem::take(&mut self.buf);
-        let file = self.file.take();
-        let path = self.path.clone();
-        self.pipeline = Some(Pipeline {
-            batch: BytesMut::with_capacity(BATCH),
-            md5_tx,
-            write_tx,
-            md5_done: tokio::task::spawn_blocking(move || md5_thread(md5, md5_rx)),
-            write_done: tokio::task::spawn_blocking(move || {
-                write_thread(path, file, first, write_rx)
-            }),
-        });
-    }
-
-    async fn send_batch(&mut self) -> std::io::Result<()> {
         let Some(p) = self.pipeline.as_mut() else {
             return Ok(());
         };
-        if p.batch.is_empty() {
-            return Ok(());
-        }
-        let batch = p.batch.split().freeze();
-        // The batch buffer is reused once both threads are done with the frozen part.
-        p.batch.reserve(BATCH);
-        let sent = p.md5_tx.send(Batch::Data(batch.clone())).await.is_ok()
-            && p.write_tx.send(Batch::Data(batch)).await.is_ok();
+        let sent = match p.hash.send(chunk.clone()).await {
+            Ok(()) => match p.write_budget.take(chunk.len()).await {
+                Ok(taken) => p.write_tx.send(ToWriter::Data(chunk, taken)).is_ok(),
+                Err(_) => false,
+            },
+            Err(e) => return Err(e),
+        };
         if sent {
             return Ok(());
         }
-        // A thread stopped: its result says why.
+        // The writing thread stopped: its result says why.
         self.finish_writes().await?;
         Err(std::io::Error::other("the staging writer stopped"))
     }
 
-    /// Waits for the pipeline threads (if any) to hash and write everything sent; afterwards
-    /// [`StagingFile::digest`] is complete and [`StagingFile::seal`] may follow.
+    fn start_pipeline(&mut self) -> std::io::Result<()> {
+        let hash = HashStream::open(std::mem::take(&mut self.md5))?;
+        let (write_tx, write_rx) = mpsc::unbounded_channel();
+        let write_budget = ByteBudget::new(WRITE_BUDGET);
+        let first = std::mem::take(&mut self.buf);
+        let file = self.file.take();
+        let path = self.path.clone();
+        let budget = write_budget.clone();
+        self.pipeline = Some(Pipeline {
+            hash,
+            write_tx,
+            write_budget,
+            write_done: tokio::task::spawn_blocking(move || {
+                write_thread(path, file, first, write_rx, budget)
+            }),
+        });
+        Ok(())
+    }
+
+    /// Waits for the MD5 service and the writing thread (if a large body streamed in) to hash
+    /// and write everything sent; afterwards [`StagingFile::digest`] is complete and
+    /// [`StagingFile::seal`] may follow.
     pub async fn finish_writes(&mut self) -> std::io::Result<()> {
-        if self.pipeline.as_ref().is_some_and(|p| !p.batch.is_empty()) {
-            let Some(p) = self.pipeline.as_mut() else {
-                return Ok(());
-            };
-            let batch = p.batch.split().freeze();
-            let _ = p.md5_tx.send(Batch::Data(batch.clone())).await;
-            let _ = p.write_tx.send(Batch::Data(batch)).await;
-        }
         let Some(p) = self.pipeline.take() else {
             return Ok(());
         };
-        let _ = p.md5_tx.send(Batch::Finish).await;
-        let _ = p.write_tx.send(Batch::Finish).await;
-        drop(p.md5_tx);
+        let _ = p.write_tx.send(ToWriter::Finish);
         drop(p.write_tx);
-        self.md5 = p.md5_done.await.map_err(std::io::Error::other)?;
+        let hashed = p.hash.finish().await;
         let file = p.write_done.await.map_err(std::io::Error::other)??;
+        self.md5 = hashed?;
         self.file = Some(file.ok_or_else(|| std::io::Error::other("the staging writer stopped"))?);
         Ok(())
     }
@@ -305,7 +293,7 @@ impl StagingFile {
     /// Hashes of the data written so far.
     pub fn digest(&self) -> DataDigest {
         DataDigest {
-            md5: self.md5.clone().finalize().into(),
+            md5: self.md5.finalize(),
             crc64: self.crc.finish(),
             size: self.size,
         }
@@ -357,6 +345,9 @@ impl Drop for StagingFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use md5::{Digest, Md5};
+
+    const BATCH: usize = 1024 * 1024;
 
     fn data(len: usize) -> Vec<u8> {
         (0..len).map(|i| (i * 7 + i / 251) as u8).collect()
@@ -391,6 +382,46 @@ mod tests {
             .expect("seal");
         let stored = std::fs::read(staging.path()).expect("read back");
         assert_eq!(&stored[..body.len()], &body[..]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_pipelined_writes_of_different_sizes_each_get_their_md5() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sizes = [
+            WRITE_BUFFER + 1,
+            BATCH + 63,
+            2 * BATCH,
+            5 * BATCH + 1000,
+            300_000,
+        ];
+        let mut tasks = Vec::new();
+        for (n, size) in sizes.into_iter().enumerate() {
+            let tmp = dir.path().to_path_buf();
+            tasks.push(tokio::spawn(async move {
+                let body: Vec<u8> = data(size).iter().map(|b| b ^ n as u8).collect();
+                let mut staging = StagingFile::create(&tmp).await.expect("staging");
+                for chunk in body.chunks(40_000 + 1_111 * n) {
+                    staging
+                        .write_bytes(Bytes::copy_from_slice(chunk))
+                        .await
+                        .expect("write");
+                }
+                staging.finish_writes().await.expect("finish");
+                let digest = staging.digest();
+                staging.seal(&serde_json::json!({})).await.expect("seal");
+                let stored = std::fs::read(staging.path()).expect("read back");
+                assert_eq!(&stored[..body.len()], &body[..], "data of {size} bytes");
+                assert_eq!(
+                    digest.md5,
+                    <[u8; 16]>::from(Md5::digest(&body)),
+                    "MD5 of {size} bytes"
+                );
+                assert_eq!(digest.size, size as u64);
+            }));
+        }
+        for task in tasks {
+            task.await.expect("join");
+        }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

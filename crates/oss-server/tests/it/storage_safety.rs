@@ -116,10 +116,21 @@ async fn concurrent_writers_to_one_key_never_mix() {
         }));
     }
     let reader_target = target.clone();
+    // The reader reads at least 60 times and until the writers are done (then once more), so
+    // it sees whole objects however fast the first write commits.
+    let writers_done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader_done = writers_done.clone();
     let reader = tokio::spawn(async move {
         let http = client();
         let mut whole_reads = 0;
-        for _ in 0..60 {
+        let mut attempts = 0;
+        let mut read_after_writers = false;
+        loop {
+            if attempts >= 60 && read_after_writers {
+                break;
+            }
+            read_after_writers = reader_done.load(std::sync::atomic::Ordering::SeqCst);
+            attempts += 1;
             let r = http.get(&reader_target).send().await.unwrap();
             if r.status() == 404 {
                 continue;
@@ -144,6 +155,7 @@ async fn concurrent_writers_to_one_key_never_mix() {
     for t in tasks {
         t.await.unwrap();
     }
+    writers_done.store(true, std::sync::atomic::Ordering::SeqCst);
     assert!(reader.await.unwrap() > 0);
     // The final state is one writer's last round, and the listing agrees with the object.
     let http = client();
