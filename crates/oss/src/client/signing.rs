@@ -71,7 +71,8 @@ impl Default for PresignOptions {
 impl PresignOptions {
     /// Adds a header the URL's user must send: signed by default when it is `Content-Type`,
     /// `Content-MD5` or `x-oss-*`, otherwise also listed in
-    /// [`additional_signed_headers`](Self::additional_signed_headers) (which only V4 signs).
+    /// [`additional_signed_headers`](Self::additional_signed_headers) (which only V4 signs; a
+    /// V1 presign refuses them).
     ///
     /// ```
     /// use http::{HeaderName, HeaderValue};
