@@ -174,6 +174,71 @@ fn sign_explain_prints_the_canonical_request_without_the_secret() {
     assert!(!stdout.contains(SK), "secret printed");
 }
 
+#[test]
+fn sign_explain_masks_the_session_token_in_the_canonical_request() {
+    const TOKEN: &str = "FIXTURE-SESSION-TOKEN-do-not-print";
+    let app = tempfile::tempdir().expect("temp");
+    let folder = app.path().join("storages/StsMinio");
+    std::fs::create_dir_all(&folder).expect("mkdir");
+    std::fs::write(
+        folder.join("e.json"),
+        r#"{"title": "m", "type": "storages.MinioType", "backendBundleEntry": "."}"#,
+    )
+    .expect("write");
+    std::fs::write(
+        folder.join("StsMinio.json"),
+        format!(
+            r#"{{"accessKeyId": "{AK}", "accessKeySecret": "{SK}", "securityToken": "{TOKEN}", "endPoint": "127.0.0.1:9000", "bucketName": "jitstore-demo"}}"#
+        ),
+    )
+    .expect("write");
+    for json in [false, true] {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_jitstore"));
+        command.arg("--app").arg(app.path());
+        if json {
+            command.arg("--json");
+        }
+        let output = command
+            .args([
+                "sign",
+                "storages.StsMinio",
+                "k.txt",
+                "--at",
+                "2026-11-30T12:00:00Z",
+                "--explain",
+            ])
+            .env_remove("RUST_LOG")
+            .output()
+            .expect("runs");
+        let stdout = text(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{stdout}\n{}",
+            text(&output.stderr)
+        );
+        // The URL carries the token (that is what it is for); the explanation does not.
+        let (url, explanation) = if json {
+            let value: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+            let url = value["url"].as_str().unwrap_or_default().to_owned();
+            let canonical = value["canonical_request"].as_str().unwrap_or_default();
+            (url, canonical.to_owned())
+        } else {
+            let url = stdout.lines().next().unwrap_or_default().to_owned();
+            (url, stdout.lines().skip(1).collect::<Vec<_>>().join("\n"))
+        };
+        assert!(
+            url.contains(&format!("X-Amz-Security-Token={TOKEN}")),
+            "{url}"
+        );
+        assert!(
+            explanation.contains("X-Amz-Security-Token=******"),
+            "json {json}: {explanation}"
+        );
+        assert!(!explanation.contains(TOKEN), "json {json}: token printed");
+        assert!(!stdout.contains(SK), "secret printed");
+    }
+}
+
 /// Verbs that need an OSS-only feature (DingTalk tickets, the OSS URL forms) fail on every
 /// S3-family element with the unsupported error, before any network call.
 #[test]

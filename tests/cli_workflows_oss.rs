@@ -660,3 +660,57 @@ async fn sign_explain_prints_the_client_presign_url_and_the_verifiers_string_to_
     assert_eq!(answer.status(), 200);
     assert_eq!(answer.text().await.unwrap(), "explained");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_v1_binds_x_oss_headers_and_refuses_headers_v1_cannot_sign() {
+    let s = setup().await;
+    let app = s.app.path();
+    let put = jitstore(
+        app,
+        &[
+            "sign",
+            "OldOss",
+            "v1-meta.txt",
+            "--method",
+            "PUT",
+            "--header",
+            "X-Oss-Meta-Owner:cli",
+        ],
+    )
+    .await;
+    assert!(put.status.success(), "{}", out(&put));
+    let text = String::from_utf8_lossy(&put.stdout).into_owned();
+    assert!(text.contains("header: x-oss-meta-owner: cli"), "{text}");
+    let url = text.lines().next().unwrap().to_owned();
+    let http = reqwest::Client::new();
+    let without = http.put(&url).body("x").send().await.unwrap();
+    assert_eq!(without.status(), 403, "the URL binds the x-oss- header");
+    let with = http
+        .put(&url)
+        .header("x-oss-meta-owner", "cli")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with.status(), 200, "{}", with.text().await.unwrap());
+
+    for explain in [false, true] {
+        let mut args = vec![
+            "sign",
+            "OldOss",
+            "v1-meta.txt",
+            "--header",
+            "range:bytes=0-1",
+        ];
+        if explain {
+            args.push("--explain");
+        }
+        let refused = jitstore(app, &args).await;
+        assert!(!refused.status.success(), "{}", out(&refused));
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.contains("V1") && stderr.contains("range"),
+            "explain {explain}: {stderr}"
+        );
+    }
+}

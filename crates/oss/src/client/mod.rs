@@ -94,8 +94,9 @@ struct Inner {
     retry: RetryPolicy,
     timeouts: Timeouts,
     crc_check: bool,
-    /// Server time minus local time, learnt from `RequestTimeTooSkewed`.
-    clock_offset_ms: AtomicI64,
+    /// Server time minus local time, learnt from `RequestTimeTooSkewed`; shared with the
+    /// clients built with [`ClientBuilder::share_clock_with`] this one.
+    clock_offset_ms: Arc<AtomicI64>,
 }
 
 impl fmt::Debug for Client {
@@ -159,6 +160,31 @@ impl Client {
         )
     }
 
+    /// Replaces the clock correction (server minus local time) used from now on by this
+    /// client and every client sharing its clock (see [`ClientBuilder::share_clock_with`]),
+    /// e.g. with a server time the application learnt elsewhere. Any `RequestTimeTooSkewed`
+    /// answer re-learns it.
+    ///
+    /// ```
+    /// use jitstore_oss::client::Client;
+    /// use jitstore_oss::credentials::StaticProvider;
+    ///
+    /// let client = Client::builder()
+    ///     .endpoint("oss-cn-hangzhou.aliyuncs.com")
+    ///     .bucket("my-bucket")
+    ///     .credentials(StaticProvider::from_keys("AK", "SK"))
+    ///     .build()?;
+    /// client.set_clock_offset(chrono::Duration::seconds(90));
+    /// assert_eq!(client.clock_offset().num_seconds(), 90);
+    /// # Ok::<(), jitstore_oss::error::OssError>(())
+    /// ```
+    pub fn set_clock_offset(&self, offset: chrono::Duration) {
+        self.inner.clock_offset_ms.store(
+            offset.num_milliseconds(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+
     /// The unsigned URL of an object on the public endpoint (or the main one): how a
     /// public-read object is fetched by anyone.
     pub fn public_url(&self, key: &str) -> Result<url::Url, OssError> {
@@ -185,8 +211,16 @@ pub struct ClientBuilder {
     retry: Option<RetryPolicy>,
     timeouts: Option<Timeouts>,
     crc_check: Option<bool>,
-    clock_offset: Option<chrono::Duration>,
+    clock: Option<ClockSetting>,
     http: Option<reqwest::Client>,
+}
+
+/// Where a built client takes its signing clock correction from.
+enum ClockSetting {
+    /// A correction of its own, starting at this value.
+    Own(chrono::Duration),
+    /// The correction of another client (one shared value).
+    Shared(Arc<AtomicI64>),
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -298,9 +332,42 @@ impl ClientBuilder {
     }
 
     /// Starts with this correction of the local clock (server minus local time) when signing;
-    /// it is re-learnt automatically from any `RequestTimeTooSkewed` answer.
+    /// it is re-learnt automatically from any `RequestTimeTooSkewed` answer. Replaces an
+    /// earlier [`share_clock_with`](Self::share_clock_with).
     pub fn clock_offset(mut self, offset: chrono::Duration) -> Self {
-        self.clock_offset = Some(offset);
+        self.clock = Some(ClockSetting::Own(offset));
+        self
+    }
+
+    /// Signs with the clock correction of `other`: what either client learns from a
+    /// `RequestTimeTooSkewed` answer (or is given with [`Client::set_clock_offset`]) applies to
+    /// both. Meant for a second client on the same service that only presigns (e.g. on a
+    /// public endpoint) and never sends a request to learn the server's time itself. Replaces
+    /// an earlier [`clock_offset`](Self::clock_offset).
+    ///
+    /// ```
+    /// use jitstore_oss::client::Client;
+    /// use jitstore_oss::credentials::StaticProvider;
+    ///
+    /// let traffic = Client::builder()
+    ///     .endpoint("oss-cn-hangzhou-internal.aliyuncs.com")
+    ///     .bucket("my-bucket")
+    ///     .credentials(StaticProvider::from_keys("AK", "SK"))
+    ///     .build()?;
+    /// let presigner = Client::builder()
+    ///     .endpoint("oss-cn-hangzhou.aliyuncs.com")
+    ///     .bucket("my-bucket")
+    ///     .credentials(StaticProvider::from_keys("AK", "SK"))
+    ///     .share_clock_with(&traffic)
+    ///     .build()?;
+    /// traffic.set_clock_offset(chrono::Duration::seconds(-30));
+    /// assert_eq!(presigner.clock_offset().num_seconds(), -30);
+    /// # Ok::<(), jitstore_oss::error::OssError>(())
+    /// ```
+    pub fn share_clock_with(mut self, other: &Client) -> Self {
+        self.clock = Some(ClockSetting::Shared(Arc::clone(
+            &other.inner.clock_offset_ms,
+        )));
         self
     }
 
@@ -368,9 +435,13 @@ impl ClientBuilder {
                 retry: self.retry.unwrap_or_default(),
                 timeouts,
                 crc_check: self.crc_check.unwrap_or(true),
-                clock_offset_ms: AtomicI64::new(
-                    self.clock_offset.map_or(0, |d| d.num_milliseconds()),
-                ),
+                clock_offset_ms: match self.clock {
+                    Some(ClockSetting::Shared(shared)) => shared,
+                    Some(ClockSetting::Own(offset)) => {
+                        Arc::new(AtomicI64::new(offset.num_milliseconds()))
+                    }
+                    None => Arc::new(AtomicI64::new(0)),
+                },
             }),
         })
     }

@@ -45,7 +45,8 @@ pub struct PresignOptions {
     pub headers: HeaderMap,
     /// Extra query parameters (decoded), e.g. `response-content-disposition`, `versionId`.
     pub query: Vec<(String, String)>,
-    /// V4 only: optional headers to sign as well, e.g. `host`.
+    /// V4 only: optional headers to sign as well, e.g. `host`. A V1 presign refuses them
+    /// (V1 signs only `Content-Type`, `Content-MD5` and `x-oss-*` headers).
     pub additional_signed_headers: Vec<String>,
     /// Override the client's signature version for this URL.
     pub signature_version: Option<SignatureVersion>,
@@ -70,7 +71,8 @@ impl Default for PresignOptions {
 impl PresignOptions {
     /// Adds a header the URL's user must send: signed by default when it is `Content-Type`,
     /// `Content-MD5` or `x-oss-*`, otherwise also listed in
-    /// [`additional_signed_headers`](Self::additional_signed_headers) (which only V4 signs).
+    /// [`additional_signed_headers`](Self::additional_signed_headers) (which only V4 signs; a
+    /// V1 presign refuses them).
     ///
     /// ```
     /// use http::{HeaderName, HeaderValue};
@@ -217,7 +219,13 @@ impl Client {
         }
     }
 
-    /// Presigns a request on `key`, using the public endpoint when one is configured.
+    /// Presigns a request on `key`, using the public endpoint when one is configured, at the
+    /// clock-corrected time (see [`signing_time`](Self::signing_time)).
+    ///
+    /// Every header given is signed: `Content-Type`, `Content-MD5` and `x-oss-*` by both
+    /// versions, the [`additional_signed_headers`](PresignOptions::additional_signed_headers)
+    /// by V4 only. A V1 presign with an additional header fails (naming the header) rather
+    /// than hand out a URL that does not bind it.
     pub async fn presign(
         &self,
         key: &str,
@@ -234,6 +242,17 @@ impl Client {
             .iter()
             .map(|h| h.trim().to_ascii_lowercase())
             .collect();
+        if version == SignatureVersion::V1 {
+            if let Some(name) = additional.first() {
+                return Err(OssError::invalid(
+                    "presign headers",
+                    format!(
+                        "V1 signatures cannot cover the {name} header; only Content-Type, \
+                         Content-MD5 and x-oss-* headers (sign with V4 to cover {name})"
+                    ),
+                ));
+            }
+        }
         if additional.iter().any(|h| h == "host") && !headers.contains_key(http::header::HOST) {
             let host = endpoint.host_for_bucket(&inner.bucket);
             let v = HeaderValue::from_str(&host)

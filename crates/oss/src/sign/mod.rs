@@ -39,6 +39,7 @@ mod by_version;
 #[doc(hidden)]
 pub mod canonical;
 pub mod query;
+pub mod redact;
 pub mod time;
 pub mod v1;
 pub mod v4;
@@ -151,22 +152,13 @@ impl SignOutput {
     }
 }
 
-/// Whether the value of header/parameter `name` is secret and must be masked when printed.
-fn is_secret_name(name: &str) -> bool {
-    name.eq_ignore_ascii_case("authorization")
-        || name.eq_ignore_ascii_case("x-oss-security-token")
-        || name.eq_ignore_ascii_case("security-token")
-        || name.eq_ignore_ascii_case("x-oss-signature")
-        || name.eq_ignore_ascii_case("signature")
-}
-
 impl fmt::Debug for SignOutput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let headers: Vec<(&str, String)> = self
             .headers
             .iter()
             .map(|(n, v)| {
-                let shown = if is_secret_name(n.as_str()) {
+                let shown = if redact::is_secret_name(n.as_str()) {
                     "******".to_owned()
                 } else {
                     String::from_utf8_lossy(v.as_bytes()).into_owned()
@@ -208,7 +200,7 @@ impl fmt::Debug for PresignOutput {
             .query
             .iter()
             .map(|(n, v)| {
-                let shown = if is_secret_name(n) {
+                let shown = if redact::is_secret_name(n) {
                     "******"
                 } else {
                     v.as_str()

@@ -267,7 +267,10 @@ impl OssStorage {
             }
             None => public_base.clone(),
         };
+        // The presigner never sends a request: it signs with the clock correction the
+        // traffic client learns from the server.
         let presigner = builder(presign_endpoint, region)
+            .share_clock_with(&client)
             .build()
             .map_err(|e| ConfigProblem::new("presignEndpoint", e.to_string()))?;
         let mut transfer = TransferOptions {

@@ -7,7 +7,6 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use jitstore_oss::client::SigningTime;
-use jitstore_oss::sign::SignatureVersion;
 use serde::Serialize;
 
 use super::error::WorkflowError;
@@ -54,15 +53,8 @@ pub(crate) async fn presign_explained(
     request: &SignUrlRequest,
     at: Option<DateTime<Utc>>,
 ) -> Result<ExplainedPresign, WorkflowError> {
+    // A header V1 cannot sign is refused by the client's presign, for every caller alike.
     let mut options = presign_options(request)?;
-    if oss.presigner().signature_version() == SignatureVersion::V1 {
-        if let Some(name) = options.additional_signed_headers.first() {
-            return Err(WorkflowError::invalid(
-                "header",
-                format!("V1 signatures cannot cover {name}; only Content-Type, Content-MD5 and x-oss-* headers"),
-            ));
-        }
-    }
     options.at = at.map_or(SigningTime::Now, SigningTime::At);
     let presigned = oss.presign(&request.key, options).await?;
     let headers = presigned
