@@ -138,8 +138,10 @@ impl SignUrlRequest {
     }
 }
 
-/// A presigned URL and what the caller must send with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A presigned URL and what the caller must send with it. Its `Debug` output masks the
+/// signature and any security token in the URL (the URL is a bearer secret); `url` itself is
+/// the whole URL.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SignedUrl {
     /// The URL (its query carries the signature: treat as a bearer secret until it expires).
@@ -150,6 +152,30 @@ pub struct SignedUrl {
     pub expires_at: DateTime<Utc>,
     /// Headers the request must carry exactly (e.g. `Content-Type` for a signed PUT).
     pub headers: BTreeMap<String, String>,
+}
+
+impl fmt::Debug for SignedUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignedUrl")
+            .field(
+                "url",
+                &jitstore_oss::sign::redact::redact_secrets(&self.url),
+            )
+            .field("method", &self.method)
+            .field("expires_at", &self.expires_at)
+            .field(
+                "headers",
+                &self
+                    .headers
+                    .iter()
+                    .map(|(name, value)| {
+                        let secret = jitstore_oss::sign::redact::is_secret_name(name);
+                        (name, if secret { "<redacted>" } else { value.as_str() })
+                    })
+                    .collect::<BTreeMap<_, _>>(),
+            )
+            .finish()
+    }
 }
 
 impl SignedUrl {
@@ -239,5 +265,42 @@ impl Operation {
 impl fmt::Display for Operation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signed_url_debug_masks_signatures_and_tokens_but_keeps_the_rest() {
+        let mut url = SignedUrl::new(
+            "https://b.oss-cn-hangzhou.aliyuncs.com/k.txt?x-oss-credential=AKID%2F20261130\
+             &x-oss-signature=5ecret5ig&x-oss-security-token=T0KEN&x-oss-expires=60",
+            "GET",
+            DateTime::<Utc>::UNIX_EPOCH,
+        );
+        url.headers
+            .insert("x-oss-security-token".into(), "HEADERT0KEN".into());
+        url.headers
+            .insert("Content-Type".into(), "text/plain".into());
+        let shown = format!("{url:?}");
+        for secret in ["5ecret5ig", "T0KEN", "HEADERT0KEN"] {
+            assert!(!shown.contains(secret), "{secret} leaked in {shown}");
+        }
+        for kept in ["/k.txt", "AKID", "x-oss-expires=60", "text/plain", "GET"] {
+            assert!(shown.contains(kept), "{kept} missing from {shown}");
+        }
+        let s3 = SignedUrl::new(
+            "http://127.0.0.1:9000/b/k?X-Amz-Credential=AKID&X-Amz-Signature=abc123def\
+             &X-Amz-Security-Token=S3T0KEN",
+            "PUT",
+            DateTime::<Utc>::UNIX_EPOCH,
+        );
+        let shown = format!("{s3:?}");
+        assert!(
+            !shown.contains("abc123def") && !shown.contains("S3T0KEN"),
+            "{shown}"
+        );
     }
 }
