@@ -34,33 +34,49 @@ async fn multipart_upload_runs_parts_in_parallel_and_checks_the_whole_crc() {
     let src = peer.app.path().join("big.bin");
     std::fs::write(&src, &data).unwrap();
 
-    // Every UploadPart waits 300 ms at the server: 9 parts one at a time would take > 2.7 s.
+    // The first four UploadParts are held at the server for HOLD before they are served. The
+    // fault handle counts the requests it has taken in (at arrival, before the hold): seeing it
+    // reach 4 before the first held part could have been answered proves four parts were in
+    // flight at once, whatever the machine's load (one part at a time would take in the second
+    // only after HOLD, the fourth after 3 x HOLD).
+    const HOLD: Duration = Duration::from_secs(4);
     peer.server.set_faults(FaultPlan {
         methods: vec!["PUT".into()],
         every: true,
-        delay_ms: 300,
+        limit: Some(4),
+        delay_ms: HOLD.as_millis() as u64,
         ..FaultPlan::default()
     });
     let progress = ProgressLog::default();
     let started = Instant::now();
-    let up = transfer::upload_file(
-        &client,
-        "videos/big.bin",
-        &src,
-        WriteOptions::default(),
-        &small_parts(&progress),
-    )
-    .await
-    .unwrap();
-    let elapsed = started.elapsed();
+    let upload = {
+        let (client, src, options) = (client.clone(), src.clone(), small_parts(&progress));
+        tokio::spawn(async move {
+            transfer::upload_file(
+                &client,
+                "videos/big.bin",
+                &src,
+                WriteOptions::default(),
+                &options,
+            )
+            .await
+        })
+    };
+    while peer.server.faults().fired() < 4 && !upload.is_finished() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let four_in_flight_after = started.elapsed();
+    let up = upload.await.unwrap().unwrap();
+    assert_eq!(peer.server.faults().fired(), 4);
     peer.server.faults().clear();
+    assert!(
+        four_in_flight_after < HOLD,
+        "the fourth UploadPart arrived {four_in_flight_after:?} after the start, not while the \
+         first was still held ({HOLD:?}): parts did not run 4 at a time"
+    );
     assert_eq!(up.parts, 9);
     assert_eq!(up.size, data.len() as u64);
     assert_eq!(up.crc64, Some(jitstore_oss::crc64::checksum(&data)));
-    assert!(
-        elapsed < Duration::from_millis(2200),
-        "9 parts of 300 ms with 4 in flight took {elapsed:?}"
-    );
     progress.assert_complete(data.len() as u64);
 
     let meta = client

@@ -8,7 +8,7 @@ use jitstore::storages::OssStorage;
 use jitstore::StorageHandle;
 use serde_json::json;
 
-use super::progress::progress_bar;
+use super::progress::{progress_bar, when_drawn};
 use super::target::{split_element, storage_error};
 use super::{output, print_json, AppArg, CliResult};
 
@@ -34,7 +34,7 @@ pub(crate) async fn run(args: Args) -> CliResult {
     }
     let (bar, progress) = progress_bar("get");
     let path = Path::new(local);
-    let written = download_file(&store, key, path, progress).await;
+    let written = download_file(&store, key, path, when_drawn(&bar, progress)).await;
     bar.finish_and_clear();
     let written = written?;
     if output::json() {
@@ -66,17 +66,19 @@ async fn download_file(
     store: &StorageHandle,
     key: &str,
     path: &Path,
-    progress: jitstore_oss::transfer::ProgressFn,
+    progress: Option<jitstore_oss::transfer::ProgressFn>,
 ) -> Result<u64, Box<dyn std::error::Error + Send + Sync>> {
     if let Some(oss) = OssStorage::from_handle(store) {
         let mut transfer = oss.transfer_options().clone();
-        transfer.progress = Some(progress);
+        transfer.progress = progress;
         return oss
             .download_to_with(key, path, &transfer)
             .await
             .map_err(|e| storage_error(store, jitstore::Operation::DownloadTo, key, e));
     }
     let written = store.download_to(key, path).await?;
-    progress(written, Some(written));
+    if let Some(progress) = progress {
+        progress(written, Some(written));
+    }
     Ok(written)
 }

@@ -29,6 +29,12 @@ pub(crate) fn progress_bar(label: &str) -> (ProgressBar, ProgressFn) {
     (bar, callback)
 }
 
+/// The callback of `bar` for a transfer's options: `None` when the bar is hidden (not a
+/// terminal, `--quiet`), so the transfer skips its per-chunk progress accounting altogether.
+pub(crate) fn when_drawn(bar: &ProgressBar, progress: ProgressFn) -> Option<ProgressFn> {
+    (!bar.is_hidden()).then_some(progress)
+}
+
 /// Stderr when it is a terminal and `--quiet` is off; hidden otherwise.
 fn draw_target() -> ProgressDrawTarget {
     if super::output::mode().quiet || !std::io::stderr().is_terminal() {

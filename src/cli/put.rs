@@ -8,7 +8,7 @@ use jitstore::storages::{OssStorage, UploadOptions};
 use jitstore::StorageHandle;
 use serde_json::json;
 
-use super::progress::progress_bar;
+use super::progress::{progress_bar, when_drawn};
 use super::target::{split_element, storage_error};
 use super::{output, print_json, AppArg, CliResult};
 
@@ -34,6 +34,7 @@ pub(crate) async fn run(args: Args) -> CliResult {
     let store = super::target::storage(&args.app, element)?;
     let content_type = args.content_type.as_deref();
     let (bar, progress) = progress_bar("put");
+    let progress = when_drawn(&bar, progress);
     let result = if local == "-" {
         upload_stdin(&store, key, content_type, progress).await
     } else {
@@ -62,14 +63,14 @@ async fn upload_file(
     key: &str,
     path: &Path,
     content_type: Option<&str>,
-    progress: jitstore_oss::transfer::ProgressFn,
+    progress: Option<jitstore_oss::transfer::ProgressFn>,
 ) -> Result<jitstore::UploadResult, Box<dyn std::error::Error + Send + Sync>> {
     let size = std::fs::metadata(path)
         .map_err(|e| format!("{}: {e}", path.display()))?
         .len();
     if let Some(oss) = OssStorage::from_handle(store) {
         let mut transfer = oss.transfer_options().clone();
-        transfer.progress = Some(progress);
+        transfer.progress = progress;
         let options = match content_type {
             Some(t) => UploadOptions::content_type(t),
             None => UploadOptions::default(),
@@ -79,9 +80,14 @@ async fn upload_file(
             .await
             .map_err(|e| storage_error(store, jitstore::Operation::UploadPath, key, e));
     }
-    progress(0, Some(size));
+    let report = |done| {
+        if let Some(progress) = &progress {
+            progress(done, Some(size));
+        }
+    };
+    report(0);
     let result = store.upload_path(key, path, content_type).await?;
-    progress(size, Some(size));
+    report(size);
     Ok(result)
 }
 
@@ -91,11 +97,11 @@ async fn upload_stdin(
     store: &StorageHandle,
     key: &str,
     content_type: Option<&str>,
-    progress: jitstore_oss::transfer::ProgressFn,
+    progress: Option<jitstore_oss::transfer::ProgressFn>,
 ) -> Result<jitstore::UploadResult, Box<dyn std::error::Error + Send + Sync>> {
     if let Some(oss) = OssStorage::from_handle(store) {
         let mut transfer = oss.transfer_options().clone();
-        transfer.progress = Some(progress);
+        transfer.progress = progress;
         let options = match content_type {
             Some(t) => UploadOptions::content_type(t),
             None => UploadOptions::default(),

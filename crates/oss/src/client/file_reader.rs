@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use futures::Stream;
 
-use super::file_writer::SLOW_FILE_IO;
+use super::file_writer::{SlowFileIo, SLOW_FILE_IO};
 
 /// Bytes per chunk: large enough that a 512 MiB upload costs about 2,000 reads (not 8,000 of
 /// 64 KiB), small enough that a chunk is a short copy and the HTTP writer holds little.
@@ -22,8 +22,8 @@ pub(crate) const READ_CHUNK: usize = 256 * 1024;
 /// Each chunk is read inline, into a fresh buffer that is not zeroed first, while reads take
 /// less than [`SLOW_FILE_IO`]: from the page cache a read is a copy shorter than the socket
 /// write that sends it, and a blocking-pool hop per chunk (what `tokio::fs::File` does) costs
-/// two thread wake-ups. After the first slow read (a cold disk, a network file system) the
-/// rest is read from the blocking pool.
+/// two thread wake-ups. Once reads look blocking ([`SlowFileIo`]: a cold disk, a network
+/// file system) the rest is read from the blocking pool.
 pub(crate) fn file_chunks(
     file: std::fs::File,
     path: &Path,
@@ -33,7 +33,7 @@ pub(crate) fn file_chunks(
 }
 
 /// [`file_chunks`] with another slow-read bar (tests: `Duration::ZERO` offloads after the
-/// first read).
+/// first few reads).
 fn file_chunks_with(
     file: std::fs::File,
     path: &Path,
@@ -45,7 +45,7 @@ fn file_chunks_with(
         path: Arc::from(path),
         left: len,
         offloaded: false,
-        slow_read,
+        slow_read: SlowFileIo::new(slow_read),
     };
     futures::stream::try_unfold(reader, |mut reader| async move {
         let chunk = reader.next_chunk().await?;
@@ -60,7 +60,7 @@ struct ChunkReader {
     path: Arc<Path>,
     left: u64,
     offloaded: bool,
-    slow_read: Duration,
+    slow_read: SlowFileIo,
 }
 
 impl ChunkReader {
@@ -77,11 +77,11 @@ impl ChunkReader {
         } else {
             let started = Instant::now();
             let chunk = read_chunk(&self.file, want)?;
-            if started.elapsed() > self.slow_read {
+            if self.slow_read.is_blocking_after(started.elapsed()) {
                 tracing::debug!(
                     path = %self.path.display(),
                     elapsed_us = started.elapsed().as_micros() as u64,
-                    "slow file read; reading from the blocking pool from now on"
+                    "slow file reads; reading from the blocking pool from now on"
                 );
                 self.offloaded = true;
             }
@@ -146,17 +146,19 @@ mod tests {
     }
 
     async fn streams_a_range(slow_read: Duration) {
-        let data: Vec<u8> = (0..(3 * READ_CHUNK + 1234) as u32)
+        // Five full chunks: against a zero bar the first three are read inline (each one
+        // "slow"), the rest from the blocking pool.
+        let data: Vec<u8> = (0..(6 * READ_CHUNK + 1234) as u32)
             .map(|i| (i % 253) as u8)
             .collect();
         let (dir, path) = temp_file(&format!("range-{}", slow_read.as_nanos()), &data);
         let mut file = std::fs::File::open(&path).unwrap();
         let offset = 1000u64;
         file.seek(SeekFrom::Start(offset)).unwrap();
-        let len = (2 * READ_CHUNK + 77) as u64;
+        let len = (5 * READ_CHUNK + 77) as u64;
         let chunks = collect(file, &path, len, slow_read).await.unwrap();
         let sizes: Vec<usize> = chunks.iter().map(Bytes::len).collect();
-        assert_eq!(sizes, vec![READ_CHUNK, READ_CHUNK, 77]);
+        assert_eq!(sizes, [vec![READ_CHUNK; 5], vec![77]].concat());
         let joined: Vec<u8> = chunks.concat();
         assert_eq!(
             &joined[..],

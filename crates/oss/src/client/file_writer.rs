@@ -13,19 +13,59 @@ use crate::error::OssError;
 /// thread wake-ups) per batch, at most two batches per stream in memory.
 const WRITE_BATCH: usize = 1024 * 1024;
 
-/// An inline file read or write slower than this means the file system is blocking (dirty-page
-/// throttling, a cold disk, a network file system): the rest of that stream's I/O goes to the
-/// blocking pool. A chunk is at most the HTTP read buffer (about 400 KiB); to or from the page
-/// cache that is a copy of some tens of microseconds, as long as the socket call next to it.
+/// An inline file read or write slower than this counts as slow. A chunk is at most the HTTP
+/// read buffer (about 400 KiB); to or from the page cache that is a copy of some tens of
+/// microseconds, as long as the socket call next to it.
 pub(super) const SLOW_FILE_IO: Duration = Duration::from_millis(2);
+
+/// Consecutive slow inline calls that mean the file system is blocking (dirty-page throttling,
+/// a cold disk, a network file system), so the rest of the stream's file I/O goes to the
+/// blocking pool. One slow call alone says little: on a busy machine the thread was merely
+/// preempted in the middle of a fast copy (measured at load 10 on 2 cores: 35 to 51 of the 64
+/// ranges of a 512 MiB download went to the blocking pool after a single 2-9 ms write, which
+/// cost 18 % more client CPU and three times the page faults).
+const SLOW_CALLS_IN_A_ROW: u32 = 3;
+
+/// One inline call this slow moves the rest to the blocking pool at once: a stall that long
+/// must not be repeated on an async worker thread.
+const STALLED_FILE_IO: Duration = Duration::from_millis(100);
+
+/// Tells a blocking file system from a preempted thread by the durations of a stream's inline
+/// file calls: slow ([`SLOW_FILE_IO`]) [`SLOW_CALLS_IN_A_ROW`] times in a row, or one stall
+/// ([`STALLED_FILE_IO`]).
+#[derive(Debug, Clone)]
+pub(super) struct SlowFileIo {
+    /// A call slower than this counts as slow.
+    bar: Duration,
+    /// Slow calls since the last fast one.
+    in_a_row: u32,
+}
+
+impl SlowFileIo {
+    /// A detector counting calls slower than `bar` ([`SLOW_FILE_IO`] outside tests).
+    pub(super) fn new(bar: Duration) -> Self {
+        SlowFileIo { bar, in_a_row: 0 }
+    }
+
+    /// Records one inline call that took `elapsed`; `true` once the file system looks blocking
+    /// and the stream's calls should move to the blocking pool.
+    pub(super) fn is_blocking_after(&mut self, elapsed: Duration) -> bool {
+        if elapsed > self.bar {
+            self.in_a_row += 1;
+        } else {
+            self.in_a_row = 0;
+        }
+        self.in_a_row >= SLOW_CALLS_IN_A_ROW || elapsed >= STALLED_FILE_IO.max(self.bar)
+    }
+}
 
 /// Writes a run of consecutive bytes of a file starting at a given offset, with positional
 /// writes of the received chunks themselves (never copied).
 ///
 /// Each chunk is written inline, as it arrives, while writes stay page-cache fast: the chunk
 /// is released before the next socket read, so the HTTP read buffer is reused instead of
-/// reallocated (and page-faulted) per read, and no thread wake-up is spent per write. The
-/// first write slower than [`SLOW_FILE_IO`] switches the writer to offloading: chunks are then
+/// reallocated (and page-faulted) per read, and no thread wake-up is spent per write. Once the
+/// writes look blocking ([`SlowFileIo`]) the writer switches to offloading: chunks are then
 /// batched up to 1 MiB and written by a blocking task while the caller goes on receiving, at
 /// most one write in flight (memory: about two batches).
 pub(crate) struct PositionalWriter {
@@ -35,8 +75,8 @@ pub(crate) struct PositionalWriter {
     position: u64,
     /// Whether writes go to the blocking pool (after a slow inline write).
     offloaded: bool,
-    /// An inline write slower than this offloads the rest ([`SLOW_FILE_IO`]).
-    slow_write: Duration,
+    /// Decides when inline writes look blocking.
+    slow_write: SlowFileIo,
     pending: Vec<Bytes>,
     pending_len: usize,
     in_flight: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -50,7 +90,7 @@ impl PositionalWriter {
             path,
             position,
             offloaded: false,
-            slow_write: SLOW_FILE_IO,
+            slow_write: SlowFileIo::new(SLOW_FILE_IO),
             pending: Vec::new(),
             pending_len: 0,
             in_flight: None,
@@ -70,11 +110,11 @@ impl PositionalWriter {
                 source,
             })?;
             self.position += chunk.len() as u64;
-            if started.elapsed() > self.slow_write {
+            if self.slow_write.is_blocking_after(started.elapsed()) {
                 tracing::debug!(
                     path = %self.path.display(),
                     elapsed_us = started.elapsed().as_micros() as u64,
-                    "slow file write; writing from the blocking pool from now on"
+                    "slow file writes; writing from the blocking pool from now on"
                 );
                 self.offloaded = true;
             }
@@ -95,10 +135,10 @@ impl PositionalWriter {
     }
 
     /// The same writer with another slow-write bar (tests: `Duration::ZERO` offloads after
-    /// the first write).
+    /// the first few writes).
     #[cfg(test)]
     fn with_slow_write(mut self, slow_write: Duration) -> Self {
-        self.slow_write = slow_write;
+        self.slow_write = SlowFileIo::new(slow_write);
         self
     }
 
@@ -207,10 +247,33 @@ mod tests {
 
     #[tokio::test]
     async fn a_slow_write_moves_the_rest_to_the_blocking_pool() {
-        // Every write is "slow" against a zero bar: the first one is inline, the rest are
+        // Every write is "slow" against a zero bar: the first few are inline, the rest are
         // batched and written from the blocking pool, at the right offsets.
         let offloaded = two_interleaved_runs("offload", Duration::ZERO).await;
         assert_eq!(offloaded, (true, true));
+    }
+
+    #[test]
+    fn one_slow_write_among_fast_ones_is_a_preemption_not_a_blocking_file_system() {
+        let (fast, slow) = (Duration::from_micros(50), Duration::from_millis(9));
+        let mut detector = SlowFileIo::new(SLOW_FILE_IO);
+        for _ in 0..100 {
+            assert!(!detector.is_blocking_after(fast));
+            assert!(!detector.is_blocking_after(slow));
+            assert!(!detector.is_blocking_after(slow));
+        }
+        assert!(
+            detector.is_blocking_after(slow),
+            "the third slow write in a row"
+        );
+    }
+
+    #[test]
+    fn one_stalled_write_is_enough() {
+        let mut detector = SlowFileIo::new(SLOW_FILE_IO);
+        assert!(!detector.is_blocking_after(Duration::from_millis(99)));
+        assert!(!detector.is_blocking_after(Duration::from_micros(10)));
+        assert!(detector.is_blocking_after(STALLED_FILE_IO));
     }
 
     #[tokio::test]
