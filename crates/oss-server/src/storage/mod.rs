@@ -26,6 +26,7 @@
 pub mod meta;
 pub mod meta_update;
 pub mod multipart;
+pub mod read;
 pub mod segments;
 pub mod writer;
 
@@ -40,6 +41,7 @@ use sha2::{Digest, Sha256};
 use segments::{Segments, StoredMeta};
 
 pub use meta::{ContentHeaders, ObjectMeta, ObjectType};
+pub use read::{RangeReader, ReadPolicy};
 pub use writer::{DataDigest, StagingFile};
 
 /// A storage failure, mapped to an OSS error by the API layer.
@@ -145,6 +147,8 @@ pub struct Bucket {
     writers: Arc<AtomicUsize>,
     /// Set (under the index lock) when the bucket is removed: no staging or commit after it.
     removed: AtomicBool,
+    /// Where object reads run (inline or on the blocking pool), shared by the bucket's GETs.
+    reads: Arc<ReadPolicy>,
 }
 
 /// Current time in milliseconds since the Unix epoch.
@@ -327,6 +331,7 @@ impl Bucket {
             index: Mutex::new(BTreeMap::new()),
             writers: Arc::new(AtomicUsize::new(0)),
             removed: AtomicBool::new(false),
+            reads: Arc::new(ReadPolicy::default()),
         }
     }
 
@@ -454,7 +459,8 @@ impl Bucket {
         let seg_root = segments::key_dir(&self.dir, &key_hash(key));
         let key = key.to_string();
         let p = path.clone();
-        let opened = tokio::task::spawn_blocking(move || open_blocking(&p, &seg_root, &key))
+        let reads = self.reads.clone();
+        let opened = tokio::task::spawn_blocking(move || open_blocking(&p, &seg_root, &key, reads))
             .await
             .map_err(|e| io_at(&path)(std::io::Error::other(e)))?
             .map_err(io_at(&path))?;
@@ -554,13 +560,16 @@ pub struct OpenObject {
     pub data: Option<bytes::Bytes>,
     /// The parts, for a version stored by reference (a completed multipart upload).
     pub(crate) segments: Option<Segments>,
+    /// Where the reads of [`OpenObject::range_reader`] run (the bucket's policy).
+    reads: Arc<ReadPolicy>,
 }
 
 impl OpenObject {
     /// An async reader of the data bytes `start..start + len` (clamped to the object), reading
-    /// across the object's files in order.
+    /// across the object's files in order. The readers of one `OpenObject` share its files'
+    /// cursors: read them one after the other, not interleaved.
     pub fn range_reader(&self, start: u64, len: u64) -> std::io::Result<RangeReader> {
-        let mut readers = std::collections::VecDeque::new();
+        let mut pieces = std::collections::VecDeque::new();
         let mut offset = 0u64;
         let end = start.saturating_add(len);
         for (file, size) in &self.pieces {
@@ -569,93 +578,28 @@ impl OpenObject {
             if hi <= start || lo >= end || *size == 0 {
                 continue;
             }
-            let from = start.max(lo) - lo;
-            let to = end.min(hi) - lo;
-            readers.push_back(Piece {
+            pieces.push_back(read::Piece {
                 file: file.try_clone()?,
-                at: from,
-                end: to,
+                at: start.max(lo) - lo,
+                end: end.min(hi) - lo,
             });
         }
-        Ok(RangeReader {
-            pieces: readers,
-            pending: None,
-        })
+        Ok(RangeReader::new(pieces, self.reads.clone()))
     }
 }
 
-/// One file range still to read.
-struct Piece {
-    file: std::fs::File,
-    at: u64,
-    end: u64,
-}
-
-/// Bytes per positioned read of a [`RangeReader`].
-const RANGE_CHUNK: usize = 256 * 1024;
-
-type PieceRead = tokio::task::JoinHandle<std::io::Result<(Piece, Vec<u8>)>>;
-
-/// Reads a byte range of an object across its files with positioned reads on the blocking
-/// pool (one read of up to 256 KiB at a time), yielding chunks.
-pub struct RangeReader {
-    pieces: std::collections::VecDeque<Piece>,
-    pending: Option<PieceRead>,
-}
-
-impl futures::Stream for RangeReader {
-    type Item = std::io::Result<bytes::Bytes>;
-
-    fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        use std::future::Future;
-        use std::task::Poll;
-        loop {
-            if let Some(pending) = self.pending.as_mut() {
-                let done = match std::pin::Pin::new(pending).poll(cx) {
-                    Poll::Pending => return Poll::Pending,
-                    Poll::Ready(r) => r,
-                };
-                self.pending = None;
-                let (piece, buf) = match done {
-                    Ok(Ok(v)) => v,
-                    Ok(Err(e)) => return Poll::Ready(Some(Err(e))),
-                    Err(e) => return Poll::Ready(Some(Err(std::io::Error::other(e)))),
-                };
-                if piece.at < piece.end {
-                    self.pieces.push_front(piece);
-                }
-                return Poll::Ready(Some(Ok(bytes::Bytes::from(buf))));
-            }
-            let Some(mut piece) = self.pieces.pop_front() else {
-                return Poll::Ready(None);
-            };
-            if piece.at >= piece.end {
-                continue;
-            }
-            self.pending = Some(tokio::task::spawn_blocking(move || {
-                use std::os::unix::fs::FileExt;
-                let want = usize::try_from(piece.end - piece.at)
-                    .unwrap_or(RANGE_CHUNK)
-                    .min(RANGE_CHUNK);
-                let mut buf = vec![0u8; want];
-                piece.file.read_exact_at(&mut buf, piece.at)?;
-                piece.at += want as u64;
-                Ok((piece, buf))
-            }));
-        }
-    }
-}
-
-fn open_blocking(path: &Path, seg_root: &Path, key: &str) -> std::io::Result<Option<OpenObject>> {
+fn open_blocking(
+    path: &Path,
+    seg_root: &Path,
+    key: &str,
+    reads: Arc<ReadPolicy>,
+) -> std::io::Result<Option<OpenObject>> {
     // A version stored by reference may be replaced between opening its manifest and opening
     // its parts (whose directory is then removed): start over with the new version.
     let mut attempts = 0;
     loop {
         attempts += 1;
-        match open_version(path, seg_root, key) {
+        match open_version(path, seg_root, key, &reads) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && attempts < 4 => continue,
             other => return other,
         }
@@ -663,8 +607,12 @@ fn open_blocking(path: &Path, seg_root: &Path, key: &str) -> std::io::Result<Opt
 }
 
 /// Opens one version; `NotFound` from a part means the version was replaced meanwhile.
-fn open_version(path: &Path, seg_root: &Path, key: &str) -> std::io::Result<Option<OpenObject>> {
-    use std::os::unix::fs::FileExt;
+fn open_version(
+    path: &Path,
+    seg_root: &Path,
+    key: &str,
+    reads: &Arc<ReadPolicy>,
+) -> std::io::Result<Option<OpenObject>> {
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -690,13 +638,7 @@ fn open_version(path: &Path, seg_root: &Path, key: &str) -> std::io::Result<Opti
     let meta = stored.meta;
     let segments = stored.segments;
     let data = if meta.size <= INLINE_READ {
-        let mut buf = Vec::with_capacity(meta.size as usize);
-        for (f, size) in &pieces {
-            let mut part = vec![0u8; *size as usize];
-            f.read_exact_at(&mut part, 0)?;
-            buf.extend_from_slice(&part);
-        }
-        Some(bytes::Bytes::from(buf))
+        Some(read_whole(&pieces, meta.size)?)
     } else {
         None
     };
@@ -705,7 +647,26 @@ fn open_version(path: &Path, seg_root: &Path, key: &str) -> std::io::Result<Opti
         meta,
         data,
         segments,
+        reads: reads.clone(),
     }))
+}
+
+/// The data of a small object: every piece's data bytes, read straight into one buffer (not
+/// zeroed first). The files are the ones just opened (their cursors at the start).
+fn read_whole(pieces: &[(std::fs::File, u64)], size: u64) -> std::io::Result<bytes::Bytes> {
+    use std::io::Read;
+    let mut buf = Vec::with_capacity(usize::try_from(size).map_err(std::io::Error::other)?);
+    for (file, part) in pieces {
+        let before = buf.len() as u64;
+        file.take(*part).read_to_end(&mut buf)?;
+        if buf.len() as u64 - before != *part {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "object data is shorter than its metadata says",
+            ));
+        }
+    }
+    Ok(bytes::Bytes::from(buf))
 }
 
 /// Checks that the data the trailer describes is all there.
