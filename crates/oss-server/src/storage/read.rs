@@ -260,3 +260,159 @@ impl futures::Stream for RangeReader {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::StreamExt;
+
+    fn pattern(seed: u8, size: usize) -> Vec<u8> {
+        (0..size)
+            .map(|i| ((i / 5) as u8).wrapping_mul(7) ^ (i as u8) ^ seed)
+            .collect()
+    }
+
+    /// Files with the given contents in a fresh temporary directory.
+    fn files(contents: &[&[u8]]) -> (tempfile::TempDir, Vec<std::fs::File>) {
+        let dir = tempfile::tempdir().unwrap();
+        let files = contents
+            .iter()
+            .enumerate()
+            .map(|(i, data)| {
+                let path = dir.path().join(format!("piece-{i}"));
+                std::fs::write(&path, data).unwrap();
+                std::fs::File::open(&path).unwrap()
+            })
+            .collect();
+        (dir, files)
+    }
+
+    /// Drains a reader: the chunks (or the error that ended it) and where its reads ran.
+    async fn drain(mut reader: RangeReader) -> (Vec<Bytes>, Option<std::io::Error>, ReadCounts) {
+        let mut chunks = Vec::new();
+        let mut error = None;
+        while let Some(item) = reader.next().await {
+            match item {
+                Ok(chunk) => chunks.push(chunk),
+                Err(e) => {
+                    assert!(error.is_none(), "a second item after an error");
+                    error = Some(e);
+                }
+            }
+        }
+        (chunks, error, reader.read_counts())
+    }
+
+    fn reader(pieces: Vec<(std::fs::File, u64, u64)>, policy: &Arc<ReadPolicy>) -> RangeReader {
+        let pieces = pieces
+            .into_iter()
+            .map(|(file, at, end)| Piece { file, at, end })
+            .collect();
+        RangeReader::new(pieces, policy.clone())
+    }
+
+    #[tokio::test]
+    async fn ranges_across_pieces_are_byte_exact_inline_and_offloaded() {
+        let a = pattern(1, RANGE_CHUNK + 300);
+        let b = pattern(2, 17);
+        let c = pattern(3, 2 * RANGE_CHUNK + 9);
+        for slow_read in [Duration::from_secs(3600), Duration::ZERO] {
+            let policy = Arc::new(ReadPolicy::with_slow_read(slow_read));
+            let (_dir, f) = files(&[&a, &b, &c]);
+            let mut it = f.into_iter();
+            let (fa, fb, fc) = (it.next().unwrap(), it.next().unwrap(), it.next().unwrap());
+            let pieces = vec![
+                (fa, 100, a.len() as u64),
+                (fb, 0, b.len() as u64),
+                (fc, 0, c.len() as u64 - 4),
+            ];
+            let (chunks, error, counts) = drain(reader(pieces, &policy)).await;
+            assert!(error.is_none(), "{error:?}");
+            let expected = [&a[100..], &b[..], &c[..c.len() - 4]].concat();
+            assert!(chunks.concat() == expected, "bytes differ ({slow_read:?})");
+            assert!(chunks
+                .iter()
+                .all(|c| !c.is_empty() && c.len() <= RANGE_CHUNK));
+            assert_eq!(counts.inline + counts.offloaded, chunks.len() as u32);
+            if slow_read.is_zero() {
+                assert!(counts.offloaded > 0, "{counts:?}");
+            } else {
+                assert_eq!(counts.offloaded, 0, "{counts:?}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn slow_reads_go_to_the_pool_in_growing_runs() {
+        // Every inline read is "slow": reads 1, 6 and 15 run inline, each followed by a run
+        // on the pool of 4, 8 and 16 reads (the last one cut by the end of the data).
+        let data = pattern(4, 20 * RANGE_CHUNK);
+        let policy = Arc::new(ReadPolicy::with_slow_read(Duration::ZERO));
+        let (_dir, f) = files(&[&data]);
+        let file = f.into_iter().next().unwrap();
+        let (chunks, error, counts) =
+            drain(reader(vec![(file, 0, data.len() as u64)], &policy)).await;
+        assert!(error.is_none(), "{error:?}");
+        assert!(chunks.concat() == data);
+        assert_eq!(
+            counts,
+            ReadCounts {
+                inline: 3,
+                offloaded: 17
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stream_starting_after_a_slow_read_begins_on_the_pool() {
+        let data = pattern(5, 2 * RANGE_CHUNK);
+        let (_dir, f) = files(&[&data, &data]);
+        let mut it = f.into_iter();
+        let (first, second) = (it.next().unwrap(), it.next().unwrap());
+        let policy = Arc::new(ReadPolicy::with_slow_read(Duration::ZERO));
+        let (_, _, counts) = drain(reader(vec![(first, 0, RANGE_CHUNK as u64)], &policy)).await;
+        assert_eq!(
+            counts,
+            ReadCounts {
+                inline: 1,
+                offloaded: 0
+            }
+        );
+        // The bucket remembers the slow read: the next stream starts with a run on the pool.
+        let (chunks, _, counts) =
+            drain(reader(vec![(second, 0, data.len() as u64)], &policy)).await;
+        assert!(chunks.concat() == data);
+        assert_eq!(
+            counts,
+            ReadCounts {
+                inline: 0,
+                offloaded: 2
+            }
+        );
+        // A fast inline read clears the memory.
+        policy.note_fast();
+        assert!(!policy.recently_slow());
+    }
+
+    #[tokio::test]
+    async fn a_file_ending_early_ends_the_stream_with_an_error() {
+        let short = pattern(6, RANGE_CHUNK + 10);
+        let next = pattern(7, 100);
+        let policy = Arc::new(ReadPolicy::default());
+        let (_dir, f) = files(&[&short, &next]);
+        let mut it = f.into_iter();
+        let (fs, fnext) = (it.next().unwrap(), it.next().unwrap());
+        // The first piece claims 2 MiB; its file holds RANGE_CHUNK + 10 bytes.
+        let pieces = vec![(fs, 0, 2 * RANGE_CHUNK as u64), (fnext, 0, 100)];
+        let (chunks, error, _) = drain(reader(pieces, &policy)).await;
+        let error = error.expect("the short file must end the stream with an error");
+        assert_eq!(error.kind(), std::io::ErrorKind::UnexpectedEof);
+        let text = error.to_string();
+        assert!(
+            text.contains(&format!("{} bytes missing", RANGE_CHUNK - 10)),
+            "{text}"
+        );
+        // The whole chunks before the gap, and nothing after it (not the next piece).
+        assert_eq!(chunks.concat(), short[..RANGE_CHUNK].to_vec());
+    }
+}
