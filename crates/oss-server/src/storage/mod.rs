@@ -41,7 +41,7 @@ use sha2::{Digest, Sha256};
 use segments::{Segments, StoredMeta};
 
 pub use meta::{ContentHeaders, ObjectMeta, ObjectType};
-pub use read::{RangeReader, ReadPolicy};
+pub use read::RangeReader;
 pub use writer::{DataDigest, StagingFile};
 
 /// A storage failure, mapped to an OSS error by the API layer.
@@ -147,8 +147,6 @@ pub struct Bucket {
     writers: Arc<AtomicUsize>,
     /// Set (under the index lock) when the bucket is removed: no staging or commit after it.
     removed: AtomicBool,
-    /// Where object reads run (inline or on the blocking pool), shared by the bucket's GETs.
-    reads: Arc<ReadPolicy>,
 }
 
 /// Current time in milliseconds since the Unix epoch.
@@ -331,7 +329,6 @@ impl Bucket {
             index: Mutex::new(BTreeMap::new()),
             writers: Arc::new(AtomicUsize::new(0)),
             removed: AtomicBool::new(false),
-            reads: Arc::new(ReadPolicy::default()),
         }
     }
 
@@ -459,8 +456,7 @@ impl Bucket {
         let seg_root = segments::key_dir(&self.dir, &key_hash(key));
         let key = key.to_string();
         let p = path.clone();
-        let reads = self.reads.clone();
-        let opened = tokio::task::spawn_blocking(move || open_blocking(&p, &seg_root, &key, reads))
+        let opened = tokio::task::spawn_blocking(move || open_blocking(&p, &seg_root, &key))
             .await
             .map_err(|e| io_at(&path)(std::io::Error::other(e)))?
             .map_err(io_at(&path))?;
@@ -560,8 +556,6 @@ pub struct OpenObject {
     pub data: Option<bytes::Bytes>,
     /// The parts, for a version stored by reference (a completed multipart upload).
     pub(crate) segments: Option<Segments>,
-    /// Where the reads of [`OpenObject::range_reader`] run (the bucket's policy).
-    reads: Arc<ReadPolicy>,
 }
 
 impl OpenObject {
@@ -584,22 +578,17 @@ impl OpenObject {
                 end: end.min(hi) - lo,
             });
         }
-        Ok(RangeReader::new(pieces, self.reads.clone()))
+        Ok(RangeReader::new(pieces))
     }
 }
 
-fn open_blocking(
-    path: &Path,
-    seg_root: &Path,
-    key: &str,
-    reads: Arc<ReadPolicy>,
-) -> std::io::Result<Option<OpenObject>> {
+fn open_blocking(path: &Path, seg_root: &Path, key: &str) -> std::io::Result<Option<OpenObject>> {
     // A version stored by reference may be replaced between opening its manifest and opening
     // its parts (whose directory is then removed): start over with the new version.
     let mut attempts = 0;
     loop {
         attempts += 1;
-        match open_version(path, seg_root, key, &reads) {
+        match open_version(path, seg_root, key) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && attempts < 4 => continue,
             other => return other,
         }
@@ -607,12 +596,7 @@ fn open_blocking(
 }
 
 /// Opens one version; `NotFound` from a part means the version was replaced meanwhile.
-fn open_version(
-    path: &Path,
-    seg_root: &Path,
-    key: &str,
-    reads: &Arc<ReadPolicy>,
-) -> std::io::Result<Option<OpenObject>> {
+fn open_version(path: &Path, seg_root: &Path, key: &str) -> std::io::Result<Option<OpenObject>> {
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -647,7 +631,6 @@ fn open_version(
         meta,
         data,
         segments,
-        reads: reads.clone(),
     }))
 }
 
