@@ -29,6 +29,7 @@ pub mod md5_service;
 pub mod meta;
 pub mod meta_update;
 pub mod multipart;
+pub mod read;
 pub mod segments;
 pub mod writer;
 
@@ -43,6 +44,7 @@ use sha2::{Digest, Sha256};
 use segments::{Segments, StoredMeta};
 
 pub use meta::{ContentHeaders, ObjectMeta, ObjectType};
+pub use read::RangeReader;
 pub use writer::{DataDigest, StagingFile};
 
 /// A storage failure, mapped to an OSS error by the API layer.
@@ -561,9 +563,10 @@ pub struct OpenObject {
 
 impl OpenObject {
     /// An async reader of the data bytes `start..start + len` (clamped to the object), reading
-    /// across the object's files in order.
+    /// across the object's files in order. The readers of one `OpenObject` share its files'
+    /// cursors: read them one after the other, not interleaved.
     pub fn range_reader(&self, start: u64, len: u64) -> std::io::Result<RangeReader> {
-        let mut readers = std::collections::VecDeque::new();
+        let mut pieces = std::collections::VecDeque::new();
         let mut offset = 0u64;
         let end = start.saturating_add(len);
         for (file, size) in &self.pieces {
@@ -572,83 +575,13 @@ impl OpenObject {
             if hi <= start || lo >= end || *size == 0 {
                 continue;
             }
-            let from = start.max(lo) - lo;
-            let to = end.min(hi) - lo;
-            readers.push_back(Piece {
+            pieces.push_back(read::Piece {
                 file: file.try_clone()?,
-                at: from,
-                end: to,
+                at: start.max(lo) - lo,
+                end: end.min(hi) - lo,
             });
         }
-        Ok(RangeReader {
-            pieces: readers,
-            pending: None,
-        })
-    }
-}
-
-/// One file range still to read.
-struct Piece {
-    file: std::fs::File,
-    at: u64,
-    end: u64,
-}
-
-/// Bytes per positioned read of a [`RangeReader`].
-const RANGE_CHUNK: usize = 256 * 1024;
-
-type PieceRead = tokio::task::JoinHandle<std::io::Result<(Piece, Vec<u8>)>>;
-
-/// Reads a byte range of an object across its files with positioned reads on the blocking
-/// pool (one read of up to 256 KiB at a time), yielding chunks.
-pub struct RangeReader {
-    pieces: std::collections::VecDeque<Piece>,
-    pending: Option<PieceRead>,
-}
-
-impl futures::Stream for RangeReader {
-    type Item = std::io::Result<bytes::Bytes>;
-
-    fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        use std::future::Future;
-        use std::task::Poll;
-        loop {
-            if let Some(pending) = self.pending.as_mut() {
-                let done = match std::pin::Pin::new(pending).poll(cx) {
-                    Poll::Pending => return Poll::Pending,
-                    Poll::Ready(r) => r,
-                };
-                self.pending = None;
-                let (piece, buf) = match done {
-                    Ok(Ok(v)) => v,
-                    Ok(Err(e)) => return Poll::Ready(Some(Err(e))),
-                    Err(e) => return Poll::Ready(Some(Err(std::io::Error::other(e)))),
-                };
-                if piece.at < piece.end {
-                    self.pieces.push_front(piece);
-                }
-                return Poll::Ready(Some(Ok(bytes::Bytes::from(buf))));
-            }
-            let Some(mut piece) = self.pieces.pop_front() else {
-                return Poll::Ready(None);
-            };
-            if piece.at >= piece.end {
-                continue;
-            }
-            self.pending = Some(tokio::task::spawn_blocking(move || {
-                use std::os::unix::fs::FileExt;
-                let want = usize::try_from(piece.end - piece.at)
-                    .unwrap_or(RANGE_CHUNK)
-                    .min(RANGE_CHUNK);
-                let mut buf = vec![0u8; want];
-                piece.file.read_exact_at(&mut buf, piece.at)?;
-                piece.at += want as u64;
-                Ok((piece, buf))
-            }));
-        }
+        Ok(RangeReader::new(pieces))
     }
 }
 
@@ -667,7 +600,6 @@ fn open_blocking(path: &Path, seg_root: &Path, key: &str) -> std::io::Result<Opt
 
 /// Opens one version; `NotFound` from a part means the version was replaced meanwhile.
 fn open_version(path: &Path, seg_root: &Path, key: &str) -> std::io::Result<Option<OpenObject>> {
-    use std::os::unix::fs::FileExt;
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -693,13 +625,7 @@ fn open_version(path: &Path, seg_root: &Path, key: &str) -> std::io::Result<Opti
     let meta = stored.meta;
     let segments = stored.segments;
     let data = if meta.size <= INLINE_READ {
-        let mut buf = Vec::with_capacity(meta.size as usize);
-        for (f, size) in &pieces {
-            let mut part = vec![0u8; *size as usize];
-            f.read_exact_at(&mut part, 0)?;
-            buf.extend_from_slice(&part);
-        }
-        Some(bytes::Bytes::from(buf))
+        Some(read_whole(&pieces, meta.size)?)
     } else {
         None
     };
@@ -709,6 +635,24 @@ fn open_version(path: &Path, seg_root: &Path, key: &str) -> std::io::Result<Opti
         data,
         segments,
     }))
+}
+
+/// The data of a small object: every piece's data bytes, read straight into one buffer (not
+/// zeroed first). The files are the ones just opened (their cursors at the start).
+fn read_whole(pieces: &[(std::fs::File, u64)], size: u64) -> std::io::Result<bytes::Bytes> {
+    use std::io::Read;
+    let mut buf = Vec::with_capacity(usize::try_from(size).map_err(std::io::Error::other)?);
+    for (file, part) in pieces {
+        let before = buf.len() as u64;
+        file.take(*part).read_to_end(&mut buf)?;
+        if buf.len() as u64 - before != *part {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "object data is shorter than its metadata says",
+            ));
+        }
+    }
+    Ok(bytes::Bytes::from(buf))
 }
 
 /// Checks that the data the trailer describes is all there.

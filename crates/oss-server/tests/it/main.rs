@@ -17,6 +17,7 @@ mod conformance_tagging;
 mod hardening;
 mod meta_update_crash;
 mod multipart_by_reference;
+mod object_reads;
 mod post_object_skew;
 mod storage_safety;
 mod xml_whitespace;
