@@ -287,6 +287,7 @@ fn rounds(
                 measured.peak_rss_kib as f64 / 1024.0
             );
             samples.push(Sample {
+                round,
                 name: row.name,
                 category: row.category,
                 mbps,

@@ -37,6 +37,8 @@ impl Category {
 /// One timed client run (its bytes already checked).
 #[derive(Debug, Clone)]
 pub struct Sample {
+    /// The round (0-based) the run belongs to.
+    pub round: usize,
     /// Row name.
     pub name: String,
     /// Operation.
@@ -58,6 +60,25 @@ fn median(mut v: Vec<f64>) -> f64 {
     } else {
         (v[n / 2 - 1] + v[n / 2]) / 2.0
     }
+}
+
+/// The median over rounds of `a`'s MB/s divided by `b`'s in the same round: rounds are run
+/// close together, so this cancels drift in the machine's load that the ratio of the two
+/// medians keeps.
+fn paired_ratio(samples: &[Sample], a: &str, b: &str) -> Option<f64> {
+    let rounds = samples.iter().map(|s| s.round).max()? + 1;
+    let ratios: Vec<f64> = (0..rounds)
+        .filter_map(|round| {
+            let of = |name: &str| {
+                samples
+                    .iter()
+                    .find(|s| s.round == round && s.name == name)
+                    .map(|s| s.mbps)
+            };
+            Some(of(a)? / of(b)?)
+        })
+        .collect();
+    (!ratios.is_empty()).then(|| median(ratios))
 }
 
 /// A row's medians.
@@ -138,12 +159,17 @@ pub fn render(samples: &[Sample], header: &Header) -> String {
         }
     }
     let ratio = |a: Option<&Summary>, b: Option<&Summary>| match (a, b) {
-        (Some(a), Some(b)) => format!("{:.2}x", a.mbps / b.mbps),
-        _ => "not run".to_owned(),
+        (Some(a), Some(b)) => format!(
+            "{:.2}x | {}",
+            a.mbps / b.mbps,
+            paired_ratio(samples, &a.name, &b.name)
+                .map_or("-".to_owned(), |r| format!("{r:.2}x"))
+        ),
+        _ => "not run | not run".to_owned(),
     };
     let rss_ratio = |a: Option<&Summary>, b: Option<&Summary>| match (a, b) {
-        (Some(a), Some(b)) => format!("{:.2}", a.rss / b.rss),
-        _ => "not run".to_owned(),
+        (Some(a), Some(b)) => format!("{:.2} | -", a.rss / b.rss),
+        _ => "not run | -".to_owned(),
     };
     let curl_get = find("curl GET (presigned)");
     let curl_put = find("curl PUT (presigned)");
@@ -155,7 +181,7 @@ pub fn render(samples: &[Sample], header: &Header) -> String {
     let put = find("jitstore lib put_object (streamed from the file)");
     let multipart = find_prefix("jitstore lib upload_file");
     out.push_str(&format!(
-        "\n| target | measured (median ratio) |\n|---|---|\n\
+        "\n| target | ratio of the medians | median of the per-round ratios |\n|---|---|---|\n\
          | single-stream GET >= 0.9x curl | {} |\n\
          | ranged GET >= 1.0x curl | {} |\n\
          | ranged GET >= 1.1x OpenDAL (same parts) | {} |\n\

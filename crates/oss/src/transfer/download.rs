@@ -106,6 +106,9 @@ struct Job {
     key: String,
     etag: Option<String>,
     file: Arc<std::fs::File>,
+    /// Taken around each write to `file`, so ranges write one at a time (see
+    /// [`PositionalWriter::sharing_writes`]).
+    write_lock: Arc<tokio::sync::Mutex<()>>,
     temp: Arc<Path>,
     size: u64,
     range_size: u64,
@@ -184,6 +187,7 @@ async fn fetch_into(
         key: key.to_owned(),
         etag,
         file: file.clone(),
+        write_lock: Arc::new(tokio::sync::Mutex::new(())),
         temp: Arc::from(temp),
         size,
         range_size: plan.range_size,
@@ -308,7 +312,8 @@ impl Job {
 async fn fetch_range(job: &Job, range: u64) -> Result<(u64, u64), OssError> {
     let offset = range * job.range_size;
     let len = job.range_size.min(job.size - offset);
-    let mut writer = PositionalWriter::new(job.file.clone(), job.temp.clone(), offset);
+    let mut writer = PositionalWriter::new(job.file.clone(), job.temp.clone(), offset)
+        .sharing_writes(job.write_lock.clone());
     let policy = job.client.retry_policy();
     let mark = PartMark::default();
     // CRC-64 of the bytes `offset..offset + written`.
