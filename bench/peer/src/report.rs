@@ -162,8 +162,7 @@ pub fn render(samples: &[Sample], header: &Header) -> String {
         (Some(a), Some(b)) => format!(
             "{:.2}x | {}",
             a.mbps / b.mbps,
-            paired_ratio(samples, &a.name, &b.name)
-                .map_or("-".to_owned(), |r| format!("{r:.2}x"))
+            paired_ratio(samples, &a.name, &b.name).map_or("-".to_owned(), |r| format!("{r:.2}x"))
         ),
         _ => "not run | not run".to_owned(),
     };
