@@ -2,24 +2,10 @@
 //! ETag, CRC-64 combined from the parts, reads (whole and ranged) across part files, copies
 //! from such objects, cleanup on overwrite and delete, and crash safety under kill -9.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use crate::common::*;
-
-fn key_hash(key: &str) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(key.as_bytes()))
-}
-
-fn object_file(data: &Path, key: &str) -> PathBuf {
-    let h = key_hash(key);
-    data.join("buckets")
-        .join(BUCKET)
-        .join("objects")
-        .join(&h[..2])
-        .join(h)
-}
 
 /// Version directories holding the parts of `key`.
 fn segment_versions(data: &Path, key: &str) -> usize {
@@ -45,32 +31,6 @@ async fn initiate(http: &reqwest::Client, base: &str, key: &str) -> String {
         .unwrap();
     assert_eq!(r.status(), 200);
     xml_text(&r.text().await.unwrap(), "UploadId").expect("upload id")
-}
-
-async fn upload_parts(
-    http: &reqwest::Client,
-    base: &str,
-    key: &str,
-    upload_id: &str,
-    parts: &[Vec<u8>],
-) -> String {
-    let mut xml = String::from("<CompleteMultipartUpload>");
-    for (i, data) in parts.iter().enumerate() {
-        let n = i + 1;
-        let r = http
-            .put(format!("{base}/{key}?partNumber={n}&uploadId={upload_id}"))
-            .body(data.clone())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let etag = r.headers()["etag"].to_str().unwrap().to_string();
-        xml.push_str(&format!(
-            "<Part><PartNumber>{n}</PartNumber><ETag>{etag}</ETag></Part>"
-        ));
-    }
-    xml.push_str("</CompleteMultipartUpload>");
-    xml
 }
 
 fn composite_etag(parts: &[Vec<u8>]) -> String {

@@ -2,19 +2,7 @@
 //! files of an object stored by reference, and a read that fails mid-stream ending the body
 //! with an error instead of short data.
 
-use std::path::{Path, PathBuf};
-
 use crate::common::*;
-
-fn object_file(data: &Path, key: &str) -> PathBuf {
-    use sha2::Digest;
-    let h = hex::encode(sha2::Sha256::digest(key.as_bytes()));
-    data.join("buckets")
-        .join(BUCKET)
-        .join("objects")
-        .join(&h[..2])
-        .join(h)
-}
 
 fn pattern(seed: u8, size: usize) -> Vec<u8> {
     (0..size)
@@ -31,22 +19,7 @@ async fn put_multipart(http: &reqwest::Client, base: &str, key: &str, parts: &[V
         .unwrap();
     assert_eq!(r.status(), 200);
     let id = xml_text(&r.text().await.unwrap(), "UploadId").expect("upload id");
-    let mut xml = String::from("<CompleteMultipartUpload>");
-    for (i, data) in parts.iter().enumerate() {
-        let n = i + 1;
-        let r = http
-            .put(format!("{base}/{key}?partNumber={n}&uploadId={id}"))
-            .body(data.clone())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let etag = r.headers()["etag"].to_str().unwrap().to_string();
-        xml.push_str(&format!(
-            "<Part><PartNumber>{n}</PartNumber><ETag>{etag}</ETag></Part>"
-        ));
-    }
-    xml.push_str("</CompleteMultipartUpload>");
+    let xml = upload_parts(http, base, key, &id, parts).await;
     let r = http
         .post(format!("{base}/{key}?uploadId={id}"))
         .body(xml)

@@ -4,7 +4,7 @@
 // Each test binary uses a different part of this module.
 #![allow(dead_code, unused_imports)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub mod signing;
 
@@ -90,4 +90,48 @@ pub fn xml_all(body: &str, tag: &str) -> Vec<String> {
         rest = &after[e + close.len()..];
     }
     out
+}
+
+/// SHA-256 hex of `key`: how the server names an object's files on disk.
+pub fn key_hash(key: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(key.as_bytes()))
+}
+
+/// The data file of `key` in the test bucket under the server's data directory `data`.
+pub fn object_file(data: &Path, key: &str) -> PathBuf {
+    let h = key_hash(key);
+    data.join("buckets")
+        .join(BUCKET)
+        .join("objects")
+        .join(&h[..2])
+        .join(h)
+}
+
+/// Uploads `parts` (numbered from 1) to the multipart upload `upload_id` of `key`, each
+/// answered 200, and returns the CompleteMultipartUpload XML listing their ETags.
+pub async fn upload_parts(
+    http: &reqwest::Client,
+    base: &str,
+    key: &str,
+    upload_id: &str,
+    parts: &[Vec<u8>],
+) -> String {
+    let mut xml = String::from("<CompleteMultipartUpload>");
+    for (i, data) in parts.iter().enumerate() {
+        let n = i + 1;
+        let r = http
+            .put(format!("{base}/{key}?partNumber={n}&uploadId={upload_id}"))
+            .body(data.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let etag = r.headers()["etag"].to_str().unwrap().to_string();
+        xml.push_str(&format!(
+            "<Part><PartNumber>{n}</PartNumber><ETag>{etag}</ETag></Part>"
+        ));
+    }
+    xml.push_str("</CompleteMultipartUpload>");
+    xml
 }
